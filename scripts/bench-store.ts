@@ -1,6 +1,7 @@
 // Storage benchmark: how many durable writes per second each layout sustains with C
-// concurrent writers. It decides between one file per message body and an append-only log,
-// and shows what group commit buys. Every write is acknowledged only once fsynced.
+// concurrent writers. It decided between one file per message body and an append-only log
+// (the log won: server/store/log/), and shows what group commit buys. Every write is
+// acknowledged only once fsynced.
 //
 //   node --import tsx scripts/bench-store.ts             (UV_THREADPOOL_SIZE=16 node ... to compare)
 //   BENCH_SECONDS=5 node --import tsx scripts/bench-store.ts
@@ -9,7 +10,10 @@
 //     raw concurrent db.batch({ sync: true }) calls (LevelDB's own writer queue only)
 // (b) FileBlobStore commits of 20 KB blobs (write, fdatasync, rename, grouped dir fsync)
 // (c) a raw append-only log of 20 KB records with group commit (one fdatasync per group)
-// (d) a whole message as the core would store it: 20 KB blob commit, then a 1 KiB record batch
+// (f) LogBlobStore commits of 20 KB blobs (the default: segment log, group commit, index
+//     batches in LevelDB behind the commits)
+// (d) a whole message as the core would store it: 20 KB blob commit, then a 1 KiB record
+//     batch, with the default blob log and with one file per blob
 // (e) for comparison, 20 KB values in LevelDB itself (its log is an append log too)
 
 import { randomBytes } from 'node:crypto';
@@ -20,7 +24,8 @@ import { Level } from 'level';
 import { FileBlobStore } from '../server/store/files/blobs.ts';
 import { GroupCommitter } from '../server/store/group-commit.ts';
 import { LevelKvStore } from '../server/store/level/kv.ts';
-import { openLevelStore } from '../server/store/open.ts';
+import { LogBlobStore } from '../server/store/log/blobs.ts';
+import { BLOB_LOG_INDEX_PREFIX, openLevelStore } from '../server/store/open.ts';
 
 /** Long enough to average over many fsync groups and a LevelDB memtable flush or two,
  * short enough that the whole run stays under a minute. */
@@ -131,6 +136,24 @@ async function fileBlobs(concurrency: number): Promise<Result> {
   });
 }
 
+async function logBlobs(concurrency: number): Promise<Result> {
+  return withTempDir(async (dir) => {
+    const kv = await LevelKvStore.open(join(dir, 'kv'));
+    const blobs = await LogBlobStore.open({ directory: join(dir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX });
+    const body = randomBytes(MESSAGE_BYTES);
+    try {
+      return await measure(concurrency, async () => {
+        const writer = blobs.create();
+        await writer.write(body);
+        await writer.commit();
+      });
+    } finally {
+      await blobs.close();
+      await kv.close();
+    }
+  });
+}
+
 async function appendLog(concurrency: number): Promise<Result> {
   return withTempDir(async (dir) => {
     const log = await open(join(dir, 'messages.log'), 'a', 0o600);
@@ -149,9 +172,9 @@ async function appendLog(concurrency: number): Promise<Result> {
   });
 }
 
-async function wholeMessage(concurrency: number): Promise<Result> {
+async function wholeMessage(concurrency: number, blobs: 'log' | 'files'): Promise<Result> {
   return withTempDir(async (dir) => {
-    const store = await openLevelStore(dir);
+    const store = await openLevelStore(dir, { blobs });
     const body = randomBytes(MESSAGE_BYTES);
     const record = randomBytes(INDEX_RECORD_BYTES);
     try {
@@ -173,7 +196,9 @@ const cases: [string, (concurrency: number) => Promise<Result>][] = [
   ['(a) LevelDB 4 KiB sync batch, no group commit', levelRawSync],
   ['(b) file blob 20 KB (BlobStore commit)', fileBlobs],
   ['(c) append log 20 KB, group commit', appendLog],
-  ['(d) message: 20 KB blob + 1 KiB record', wholeMessage],
+  ['(f) log blob 20 KB (BlobStore commit, default)', logBlobs],
+  ['(d) message: 20 KB log blob + 1 KiB record', (concurrency) => wholeMessage(concurrency, 'log')],
+  ['(d) message: 20 KB file blob + 1 KiB record', (concurrency) => wholeMessage(concurrency, 'files')],
   ['(e) LevelDB 20 KB sync batch, group commit', (concurrency) => levelGroupCommit(concurrency, MESSAGE_BYTES)],
 ];
 for (const [label, run] of cases) {

@@ -1,7 +1,8 @@
 // Group commit: callers that arrive while a durable write is in flight are gathered and
 // made durable together by the next single write. One fsync then acknowledges many callers,
 // which is what lets a disk doing a few thousand fsyncs per second carry far more writes.
-// Used for the LevelDB batches and for the directory fsyncs of the file blob store.
+// Used for the LevelDB batches, the fdatasyncs of the blob log and the directory fsyncs of
+// the file blob store.
 
 interface Waiter<T> {
   item: T;

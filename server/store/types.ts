@@ -1,6 +1,6 @@
 // The storage interface every backend implements: an ordered key-value store with atomic
 // batches and range scans, and a blob store for message bodies that streams. The mail core
-// sees only these two interfaces; LevelDB + files is the embedded default, PostgreSQL + an
+// sees only these two interfaces; LevelDB + a blob log is the embedded default, PostgreSQL + an
 // object store can follow. Nothing here assumes a single process: there are no callbacks
 // into the core and no in-memory state the core may rely on between calls.
 
@@ -43,6 +43,17 @@ export interface KvStore {
   /** Deletes every key in [gte, lt) atomically and durably; used to drop whole days of logs.
    * Keys written by batches that have not resolved when it is called may survive it. */
   clearRange(range: { gte: KvKey; lt: KvKey }): Promise<void>;
+  /**
+   * Rewrites the store's files that hold keys in [gte, lt) so that values deleted or
+   * overwritten before the call are physically gone from them: LevelDB keeps old versions
+   * in its log and table files until a compaction merges them with what replaced them.
+   * Pending writes are flushed first. A value written and deleted within one unflushed
+   * write window can survive a single call, so code that must erase (DESIGN.md promises 6
+   * and 8) calls compact() once before deleting and once after (core/erasure.ts). Key
+   * names may outlive their values in the backend's own bookkeeping (LevelDB's MANIFEST
+   * and LOG), so keys must never carry what has to be erased.
+   */
+  compact(range: { gte: KvKey; lt: KvKey }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,7 +86,34 @@ export interface BlobStore {
   delete(id: BlobId): Promise<void>;
   /** Every committed blob, for backups and garbage collection. */
   list(): AsyncIterable<BlobId>;
+  /**
+   * From this call until release(), blobs deleted from the store stay readable through the
+   * returned hold (they leave the live set at once and are removed for good on release).
+   * A backup takes a hold before its key-value snapshot, so every blob the snapshot
+   * references can still be read however long copying takes.
+   */
+  hold(): BlobHold;
+  /**
+   * Reclaims the space of deleted blobs (for the retention job); safe while the store is in
+   * use. Where a delete frees its space at once there is nothing to do. A deleted blob's
+   * bytes may stay on disk until then, unreadable: its content key went with its index
+   * record (crypto-shredding).
+   */
+  compact(): Promise<BlobCompaction>;
   close(): Promise<void>;
+}
+
+export interface BlobCompaction {
+  /** Live blobs copied to make room. */
+  blobsMoved: number;
+  /** Bytes of storage given back to the file system. */
+  bytesReclaimed: number;
+}
+
+export interface BlobHold {
+  /** Streams a blob that exists now or was deleted since the hold began. */
+  read(id: BlobId): AsyncIterable<Uint8Array>;
+  release(): Promise<void>;
 }
 
 export interface Store {

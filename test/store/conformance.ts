@@ -492,6 +492,24 @@ export function runStoreConformance(backend: StoreBackend): void {
         }
       }));
 
+    test('compact keeps every live blob and never revives a deleted one', () =>
+      withStore(async ({ blobs }) => {
+        const ids: string[] = [];
+        for (let index = 0; index < 30; index++) {
+          const writer = blobs.create();
+          await writer.write(patternBytes(index * 100, 30_000));
+          ids.push(await writer.commit());
+        }
+        const kept = ids.filter((_, index) => index % 5 === 0);
+        for (const id of ids) if (!kept.includes(id)) await blobs.delete(id);
+        const report = await blobs.compact();
+        assert.ok(Number.isSafeInteger(report.blobsMoved) && report.blobsMoved >= 0 && report.blobsMoved <= kept.length);
+        assert.ok(Number.isSafeInteger(report.bytesReclaimed) && report.bytesReclaimed >= 0);
+        assert.deepEqual((await collect(blobs.list())).sort(), [...kept].sort());
+        for (const id of kept) assert.deepEqual(await readAll(blobs, id), Buffer.from(patternBytes(ids.indexOf(id) * 100, 30_000)));
+        await assert.rejects(blobs.size(ids[1] as string), isStoreError('NOT_FOUND'));
+      }));
+
     test('a 20 MB blob streams through in bounded memory', { timeout: 60_000 }, () =>
       withStore(async ({ blobs }) => {
         const size = 20 * 1024 * 1024;
@@ -555,6 +573,7 @@ export function runStoreConformance(backend: StoreBackend): void {
       await assert.rejects(store.blobs.size(id), closed);
       await assert.rejects(store.blobs.delete(id), closed);
       await assert.rejects(collect(store.blobs.list()), closed);
+      await assert.rejects(store.blobs.compact(), closed);
     });
 
     test('a scan interrupted by close fails with CLOSED instead of going on', async () => {

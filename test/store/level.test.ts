@@ -1,6 +1,7 @@
-// The embedded default store (LevelDB + files): the conformance suite, then what only a
-// durable store can show: data survives reopening, the data directory is locked, and a
-// process killed mid-write loses nothing it acknowledged.
+// The embedded default store (LevelDB + blob log), and LevelDB with the one-file-per-blob
+// store: the conformance suite, then what only a durable store can show: data survives
+// reopening, the data directory is locked, and a process killed mid-write loses nothing it
+// acknowledged. What only the blob log does (torn tails, compaction) is in log-blobs.test.ts.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,6 +25,12 @@ const freshDataDir = () => join(root, `store-${++stores}`);
 runStoreConformance({
   name: 'level',
   open: () => openLevelStore(freshDataDir()),
+  blobsOutsideMemory: true,
+});
+
+runStoreConformance({
+  name: 'level + files',
+  open: () => openLevelStore(freshDataDir(), { blobs: 'files' }),
   blobsOutsideMemory: true,
 });
 
@@ -96,12 +103,12 @@ describe('level: durability and locking', () => {
     await again.close();
   });
 
-  test('temporary files left by a crash are removed at open; an abort leaves none', async () => {
+  test('files: temporary files left by a crash are removed at open; an abort leaves none', async () => {
     const dataDir = freshDataDir();
-    const first = await openLevelStore(dataDir);
+    const first = await openLevelStore(dataDir, { blobs: 'files' });
     await first.close();
     await writeFile(join(dataDir, 'blobs', 'tmp', 'f'.repeat(40)), 'half a message');
-    const second = await openLevelStore(dataDir);
+    const second = await openLevelStore(dataDir, { blobs: 'files' });
     try {
       assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
       const aborted = second.blobs.create();
@@ -124,10 +131,10 @@ interface CrashRun {
 
 /** Runs the crash writer until it has acknowledged `acknowledgements` writes, checking the
  * lock from this process while it runs, then kills it with SIGKILL mid-stream. */
-async function runAndKill(dataDir: string, mode: 'kv' | 'blobs', acknowledgements: number): Promise<CrashRun> {
+async function runAndKill(dataDir: string, mode: 'kv' | 'blobs', acknowledgements: number, backend: 'log' | 'files' = 'log'): Promise<CrashRun> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode],
+    ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode, backend],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -174,22 +181,24 @@ describe('level: a process killed mid-write loses nothing it acknowledged', () =
     }
   });
 
-  test('blob commits', { timeout: 60_000 }, async () => {
-    const dataDir = freshDataDir();
-    const { acknowledged } = await runAndKill(dataDir, 'blobs', 300);
-    const store = await openLevelStore(dataDir);
-    try {
-      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), [], 'no temporary file survives reopening');
-      const listed = new Set<string>();
-      for await (const id of store.blobs.list()) listed.add(id);
-      for (const [n, id] of acknowledged as [string, string][]) {
-        assert.ok(listed.has(id), `blob ${n} is listed`);
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of store.blobs.read(id)) chunks.push(chunk);
-        assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), crashBlobContent(Number(n)), `blob ${n}`);
+  for (const backend of ['log', 'files'] as const) {
+    test(`blob commits (${backend})`, { timeout: 60_000 }, async () => {
+      const dataDir = freshDataDir();
+      const { acknowledged } = await runAndKill(dataDir, 'blobs', 300, backend);
+      const store = await openLevelStore(dataDir, { blobs: backend });
+      try {
+        if (backend === 'files') assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), [], 'no temporary file survives reopening');
+        const listed = new Set<string>();
+        for await (const id of store.blobs.list()) listed.add(id);
+        for (const [n, id] of acknowledged as [string, string][]) {
+          assert.ok(listed.has(id), `blob ${n} is listed`);
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of store.blobs.read(id)) chunks.push(chunk);
+          assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), crashBlobContent(Number(n)), `blob ${n}`);
+        }
+      } finally {
+        await store.close();
       }
-    } finally {
-      await store.close();
-    }
-  });
+    });
+  }
 });

@@ -3,6 +3,8 @@
 //   <root>/tmp/<id>      being written; anything here at open is a crash leftover and removed
 //   <root>/<ab>/<id>     committed; <ab> = the id's first two hex characters (256 directories
 //                        keep each directory small enough for fast lookups at millions of blobs)
+//   <root>/held/<id>     deleted while a hold (a backup in progress) lasts; removed when the
+//                        last hold is released, and at open as a crash leftover
 //
 // Commit = fdatasync(file) → rename into its fan-out directory → fsync(directory). Only after
 // the directory fsync is the name durable, so only then may the message be acknowledged.
@@ -11,14 +13,14 @@
 //
 // The store assumes it is the only process using <root>: openLevelStore holds the LevelDB
 // lock of the same data directory before it opens this, which is what makes removing
-// tmp/ at open safe.
+// tmp/ and held/ at open safe.
 
 import { constants, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertBlobId, isBlobId, newBlobId } from '../blob-id.ts';
 import { GroupCommitter } from '../group-commit.ts';
-import type { BlobId, BlobStore, BlobWriter } from '../types.ts';
+import type { BlobCompaction, BlobHold, BlobId, BlobStore, BlobWriter } from '../types.ts';
 import { StoreError } from '../types.ts';
 import { assertByteCount, resolveBlobRange } from '../validate.ts';
 
@@ -32,12 +34,16 @@ const READ_CHUNK_BYTES = 64 * 1024;
 const FILE_MODE = 0o600;
 const DIRECTORY_MODE = 0o700;
 const TMP_DIRECTORY = 'tmp';
+const HELD_DIRECTORY = 'held';
 const FAN_OUT_DIRECTORIES = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
 
 export class FileBlobStore implements BlobStore {
   readonly #root: string;
   readonly #directorySyncs = new Map<string, GroupCommitter<void>>();
   readonly #writers = new Set<FileBlobWriter>();
+  #activeHolds = 0;
+  /** Blobs moved to held/ while holds were active, removed when the last one ends. */
+  readonly #heldIds = new Set<BlobId>();
   #closed = false;
 
   private constructor(root: string) {
@@ -50,8 +56,10 @@ export class FileBlobStore implements BlobStore {
     try {
       await mkdir(root, { recursive: true, mode: DIRECTORY_MODE });
       await mkdir(join(root, TMP_DIRECTORY), { recursive: true, mode: DIRECTORY_MODE });
+      await mkdir(join(root, HELD_DIRECTORY), { recursive: true, mode: DIRECTORY_MODE });
       await Promise.all(FAN_OUT_DIRECTORIES.map((name) => mkdir(join(root, name), { recursive: true, mode: DIRECTORY_MODE })));
-      await store.#removeLeftovers();
+      await store.#removeLeftovers(TMP_DIRECTORY);
+      await store.#removeLeftovers(HELD_DIRECTORY);
       // The directories just made (and the leftovers just removed) must be durable before
       // the first commit relies on them.
       await Promise.all([syncDirectory(root), syncDirectory(join(root, TMP_DIRECTORY)), syncDirectory(join(root, '..'))]);
@@ -74,7 +82,10 @@ export class FileBlobStore implements BlobStore {
   async *read(id: BlobId, range?: { start?: number; end?: number }): AsyncIterable<Uint8Array> {
     this.#assertOpen();
     assertBlobId(id);
-    const handle = await openBlob(this.#blobPath(id));
+    yield* this.#readFrom(await openBlob(this.#blobPath(id)), range);
+  }
+
+  async *#readFrom(handle: FileHandle, range?: { start?: number; end?: number }): AsyncIterable<Uint8Array> {
     try {
       const { start, end } = resolveBlobRange(range, (await handle.stat()).size);
       let position = start;
@@ -133,12 +144,26 @@ export class FileBlobStore implements BlobStore {
     this.#assertOpen();
     assertBlobId(id);
     try {
-      await unlink(this.#blobPath(id));
+      if (this.#activeHolds > 0) {
+        const heldPath = join(this.#root, HELD_DIRECTORY, id);
+        await rename(this.#blobPath(id), heldPath);
+        // The last hold may have ended while the rename ran.
+        if (this.#activeHolds > 0) this.#heldIds.add(id);
+        else await unlinkIfPresent(heldPath);
+      } else {
+        await unlink(this.#blobPath(id));
+      }
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return;
       throw asStoreError(error, 'delete');
     }
     await this.#syncDirectoryGrouped(join(this.#root, fanOutOf(id)));
+  }
+
+  /** Nothing to reclaim: a delete unlinks the file, so its space is free at once. */
+  async compact(): Promise<BlobCompaction> {
+    this.#assertOpen();
+    return { blobsMoved: 0, bytesReclaimed: 0 };
   }
 
   async *list(): AsyncIterable<BlobId> {
@@ -155,6 +180,38 @@ export class FileBlobStore implements BlobStore {
         if (entry.isFile() && isBlobId(entry.name) && fanOutOf(entry.name) === directory) yield entry.name;
       }
     }
+  }
+
+  hold(): BlobHold {
+    this.#assertOpen();
+    this.#activeHolds += 1;
+    let released = false;
+    return {
+      read: (id) => this.#readHeld(id),
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.#activeHolds -= 1;
+        if (this.#activeHolds > 0) return;
+        const ids = [...this.#heldIds];
+        this.#heldIds.clear();
+        await Promise.all(ids.map((id) => unlinkIfPresent(join(this.#root, HELD_DIRECTORY, id))));
+      },
+    };
+  }
+
+  async *#readHeld(id: BlobId): AsyncIterable<Uint8Array> {
+    this.#assertOpen();
+    assertBlobId(id);
+    let handle: FileHandle;
+    try {
+      handle = await openBlob(this.#blobPath(id));
+    } catch (error) {
+      // Deleted since the hold began: delete() moved it aside instead of removing it.
+      if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
+      handle = await openBlob(join(this.#root, HELD_DIRECTORY, id));
+    }
+    yield* this.#readFrom(handle);
   }
 
   async close(): Promise<void> {
@@ -179,10 +236,10 @@ export class FileBlobStore implements BlobStore {
     return directorySync.submit();
   }
 
-  async #removeLeftovers(): Promise<void> {
-    const tmp = join(this.#root, TMP_DIRECTORY);
-    const names = await readdir(tmp);
-    await Promise.all(names.map((name) => unlink(join(tmp, name))));
+  async #removeLeftovers(directory: string): Promise<void> {
+    const path = join(this.#root, directory);
+    const names = await readdir(path);
+    await Promise.all(names.map((name) => unlink(join(path, name))));
   }
 
   #assertOpen(): void {

@@ -10,6 +10,8 @@ import { StoreError } from '../types.ts';
 import { assertClearRange, assertKey, assertOperations, assertRange } from '../validate.ts';
 
 type LevelDb = Level<string, Uint8Array>;
+/** In Node `level` is classic-level, whose compactRange its universal typings leave out. */
+type CompactableDb = { compactRange(start: string, end: string): Promise<void> };
 
 /** Entries fetched per round trip to the native iterator: amortises the thread-pool hop
  * without holding much memory (values are small records; bodies live in the blob store). */
@@ -129,6 +131,20 @@ export class LevelKvStore implements KvStore {
     }
     if (keys.length === 0) return;
     await this.#writes.submit(keys.map((key) => ({ type: 'del', key })));
+  }
+
+  async compact(range: { gte: KvKey; lt: KvKey }): Promise<void> {
+    this.#assertOpen();
+    assertClearRange(range);
+    // Writes already accepted are part of what the caller means to compact.
+    await this.#writes.idle();
+    try {
+      // Flushes the memtable (and with it the write-ahead log that held old values), then
+      // merges every level's files overlapping the range, dropping shadowed versions.
+      await (this.#db as unknown as CompactableDb).compactRange(range.gte, range.lt);
+    } catch (error) {
+      throw this.#wrap(error, 'compact');
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // in chunks, copies in and out, nothing visible before commit) with nothing durable.
 
 import { assertBlobId, newBlobId } from '../blob-id.ts';
-import type { BlobId, BlobStore, BlobWriter } from '../types.ts';
+import type { BlobCompaction, BlobHold, BlobId, BlobStore, BlobWriter } from '../types.ts';
 import { StoreError } from '../types.ts';
 import { assertByteCount, resolveBlobRange } from '../validate.ts';
 
@@ -11,6 +11,9 @@ const READ_CHUNK_BYTES = 64 * 1024;
 
 export class MemoryBlobStore implements BlobStore {
   readonly #blobs = new Map<BlobId, Uint8Array>();
+  #activeHolds = 0;
+  /** Blobs deleted while holds were active, dropped when the last one ends. */
+  readonly #held = new Map<BlobId, Uint8Array>();
   #closed = false;
 
   create(): BlobWriter {
@@ -48,7 +51,39 @@ export class MemoryBlobStore implements BlobStore {
   async delete(id: BlobId): Promise<void> {
     this.#assertOpen();
     assertBlobId(id);
+    const blob = this.#blobs.get(id);
+    if (blob && this.#activeHolds > 0) this.#held.set(id, blob);
     this.#blobs.delete(id);
+  }
+
+  hold(): BlobHold {
+    this.#assertOpen();
+    this.#activeHolds += 1;
+    let released = false;
+    const store = this;
+    return {
+      async *read(id) {
+        store.#assertOpen();
+        assertBlobId(id);
+        const blob = store.#blobs.get(id) ?? store.#held.get(id);
+        if (!blob) throw new StoreError('NOT_FOUND', 'no such blob');
+        for (let position = 0; position < blob.length; position += READ_CHUNK_BYTES) {
+          yield blob.slice(position, Math.min(blob.length, position + READ_CHUNK_BYTES));
+        }
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        store.#activeHolds -= 1;
+        if (store.#activeHolds === 0) store.#held.clear();
+      },
+    };
+  }
+
+  /** Nothing to reclaim: a delete drops the bytes at once. */
+  async compact(): Promise<BlobCompaction> {
+    this.#assertOpen();
+    return { blobsMoved: 0, bytesReclaimed: 0 };
   }
 
   async *list(): AsyncIterable<BlobId> {

@@ -56,6 +56,12 @@ export class MemoryKvStore implements KvStore {
     for (const key of this.#keys.splice(from, to - from)) this.#values.delete(key);
   }
 
+  /** Nothing to do: a deleted value is dropped from memory when it is deleted. */
+  async compact(range: { gte: KvKey; lt: KvKey }): Promise<void> {
+    this.#assertOpen();
+    assertClearRange(range);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }
