@@ -115,7 +115,7 @@ const TAIL_WINDOW = 20;
 const EMPTY = new Uint8Array(0);
 
 export class Receiver {
-  private readonly limits: ReceiverLimits;
+  private limits: ReceiverLimits;
   private ctx: ParseContext;
   private readonly tokenizer: CommandTokenizer;
 
@@ -159,6 +159,12 @@ export class Receiver {
   /** Bytes held: queued input, a partial line and a literal being assembled. */
   get bufferedBytes(): number {
     return this.queuedBytes - this.offset + this.partialLength + this.literal.length;
+  }
+
+  /** Changes the non-synchronising literal limit from the next literal on: LITERAL- (4096)
+   * before authentication, unlimited LITERAL+ after it. */
+  setMaxNonSynchronisingLiteral(size: number): void {
+    this.limits = { ...this.limits, maxNonSynchronisingLiteral: size };
   }
 
   /** After ENABLE UTF8=ACCEPT: mailbox names are UTF-8 from the next command on. */

@@ -30,7 +30,7 @@ export type ResponseCode =
         | 'READ-ONLY' | 'READ-WRITE' | 'OVERQUOTA' | 'LIMIT' | 'INUSE' | 'AUTHENTICATIONFAILED'
         | 'AUTHORIZATIONFAILED' | 'EXPIRED' | 'UNAVAILABLE' | 'PRIVACYREQUIRED' | 'CANNOT' | 'SERVERBUG'
         | 'TOOBIG' | 'COMPRESSIONACTIVE' | 'CLIENTBUG' | 'CONTACTADMIN' | 'EXPUNGEISSUED' | 'NOPERM'
-        | 'HASCHILDREN' | 'CORRUPTION' | 'UIDNOTSTICKY' | 'UNKNOWN-CTE';
+        | 'HASCHILDREN' | 'CORRUPTION' | 'UIDNOTSTICKY' | 'UNKNOWN-CTE' | 'USEATTR';
     }
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
   /** Include "\\*" when clients may create keywords. */
@@ -434,6 +434,71 @@ function writeNested(w: ResponseWriter, value: NestedValue): void {
   }
 }
 
+/** Writes the elements of a list back to back: the grammar's "1*address" and "1*body"
+ * have no space between their parenthesised elements. */
+function writeRun(w: ResponseWriter, items: readonly NestedValue[], write: (w: ResponseWriter, value: NestedValue) => void): void {
+  for (const item of items) write(w, item);
+}
+
+/** Fields of an envelope that are address lists: from, sender, reply-to, to, cc, bcc. */
+const ENVELOPE_ADDRESS_FIELDS = new Set([2, 3, 4, 5, 6, 7]);
+const ENVELOPE_FIELDS = 10;
+
+/** envelope = "(" env-date SP env-subject SP env-from SP ... ")"; each address list is
+ * "(" 1*address ")". A value of another shape is written as it is. */
+function writeEnvelope(w: ResponseWriter, value: NestedValue): void {
+  if (!Array.isArray(value) || value.length !== ENVELOPE_FIELDS) return writeNested(w, value);
+  const fields = value as readonly NestedValue[];
+  w.byte(0x28);
+  fields.forEach((field, i) => {
+    if (i > 0) w.sp();
+    if (ENVELOPE_ADDRESS_FIELDS.has(i) && Array.isArray(field)) {
+      w.byte(0x28);
+      writeRun(w, field as readonly NestedValue[], writeNested);
+      w.byte(0x29);
+    } else {
+      writeNested(w, field);
+    }
+  });
+  w.byte(0x29);
+}
+
+/** Index of the envelope and of the body in a message/rfc822 body-type-msg. */
+const MESSAGE_ENVELOPE_INDEX = 7;
+const MESSAGE_BODY_INDEX = 8;
+
+/** body = body-type-1part / body-type-mpart, where body-type-mpart = 1*body SP
+ * media-subtype [...]: the parts of a multipart (the leading lists) are written back to
+ * back, and an encapsulated message's envelope and body follow their own grammar. */
+function writeBody(w: ResponseWriter, value: NestedValue): void {
+  if (!Array.isArray(value) || value.length === 0) return writeNested(w, value);
+  const items = value as readonly NestedValue[];
+  w.byte(0x28);
+  if (Array.isArray(items[0])) {
+    let parts = 0;
+    while (parts < items.length && Array.isArray(items[parts])) parts++;
+    writeRun(w, items.slice(0, parts), writeBody);
+    for (const item of items.slice(parts)) {
+      w.sp();
+      writeNested(w, item);
+    }
+  } else {
+    const isMessage = isText(items[0], 'message') && isText(items[1], 'rfc822');
+    items.forEach((item, i) => {
+      if (i > 0) w.sp();
+      if (isMessage && i === MESSAGE_ENVELOPE_INDEX) writeEnvelope(w, item);
+      else if (isMessage && i === MESSAGE_BODY_INDEX) writeBody(w, item);
+      else writeNested(w, item);
+    });
+  }
+  w.byte(0x29);
+}
+
+function isText(value: NestedValue | undefined, text: string): boolean {
+  return value !== undefined && !Array.isArray(value) && (value as { type: string }).type === 'string' &&
+    typeof (value as { value: unknown }).value === 'string' && ((value as { value: string }).value).toLowerCase() === text;
+}
+
 function hasNul(bytes: Uint8Array): boolean {
   return bytes.indexOf(0) !== -1;
 }
@@ -468,10 +533,13 @@ function writeFetchItem(w: ResponseWriter, item: FetchItem): void {
       w.ascii('MODSEQ (').number(item.modSeq).byte(0x29);
       break;
     case 'ENVELOPE':
+      w.ascii('ENVELOPE ');
+      writeEnvelope(w, item.value);
+      break;
     case 'BODY':
     case 'BODYSTRUCTURE':
       w.ascii(item.item).sp();
-      writeNested(w, item.value);
+      writeBody(w, item.value);
       break;
     case 'BODY[]':
       w.ascii('BODY[').ascii(formatBodySection(item.section)).byte(0x5d);

@@ -93,6 +93,29 @@ const cases: Array<[Response, string]> = [
     { type: 'fetch', seq: 1, items: [{ item: 'BODYSTRUCTURE', value: [str('TEXT'), str('PLAIN'), [str('CHARSET'), str('US-ASCII')], nil, nil, str('7BIT'), { type: 'number', value: 3028 }, { type: 'number', value: 92 }] }] },
     '* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 3028 92))\r\n',
   ],
+  // RFC 3501 7.4.2: "1*address" and "1*body" have no space between their elements.
+  [
+    { type: 'fetch', seq: 3, items: [{ item: 'ENVELOPE', value: [nil, str('s'), [[nil, nil, str('a'), str('x.org')], [nil, nil, str('b'), str('x.org')]], nil, nil, [[str('C'), nil, str('c'), str('y.org')]], nil, nil, nil, nil] }] },
+    '* 3 FETCH (ENVELOPE (NIL "s" ((NIL NIL "a" "x.org")(NIL NIL "b" "x.org")) NIL NIL (("C" NIL "c" "y.org")) NIL NIL NIL NIL))\r\n',
+  ],
+  [
+    {
+      type: 'fetch',
+      seq: 4,
+      items: [{
+        item: 'BODY',
+        value: [
+          [str('TEXT'), str('PLAIN'), nil, nil, nil, str('7BIT'), { type: 'number', value: 1 }, { type: 'number', value: 1 }],
+          [str('MESSAGE'), str('RFC822'), nil, nil, nil, str('7BIT'), { type: 'number', value: 9 },
+            [nil, nil, [[nil, nil, str('a'), str('x.org')], [nil, nil, str('b'), str('x.org')]], nil, nil, nil, nil, nil, nil, nil],
+            [[str('TEXT'), str('PLAIN'), nil, nil, nil, str('7BIT'), { type: 'number', value: 2 }, { type: 'number', value: 1 }], [str('TEXT'), str('HTML'), nil, nil, nil, str('7BIT'), { type: 'number', value: 3 }, { type: 'number', value: 1 }], str('ALTERNATIVE')],
+            { type: 'number', value: 4 }],
+          str('MIXED'),
+        ],
+      }],
+    },
+    '* 4 FETCH (BODY (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1)("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 9 (NIL NIL ((NIL NIL "a" "x.org")(NIL NIL "b" "x.org")) NIL NIL NIL NIL NIL NIL NIL) (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 2 1)("TEXT" "HTML" NIL NIL NIL "7BIT" 3 1) "ALTERNATIVE") 4) "MIXED"))\r\n',
+  ],
   [
     { type: 'fetch', seq: 2, items: [{ item: 'BODY[]', section: { part: [], text: 'HEADER.FIELDS', fields: ['DATE', 'FROM'] }, data: encode('From: x\r\n\r\n') }] },
     '* 2 FETCH (BODY[HEADER.FIELDS (DATE FROM)] {11}\r\nFrom: x\r\n\r\n)\r\n',
