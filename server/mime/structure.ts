@@ -60,9 +60,17 @@ export const MAX_ADDRESSES = 10_000;
 export const MAX_BOUNDARY_LENGTH = 200;
 /** Decoded characters in the preview shown in the message list. */
 export const PREVIEW_CHARS = 256;
-/** Encoded body bytes captured per preview candidate: enough to get past the <head> and
- * inline CSS of typical newsletters. */
-const PREVIEW_CAPTURE_CAP = 64 * 1024;
+/** Encoded body bytes captured per HTML preview candidate: enough to get past the <head>
+ * and inline CSS of typical newsletters. */
+const HTML_PREVIEW_CAPTURE_CAP = 64 * 1024;
+/** Plain text needs far less: 256 characters of up to 4 UTF-8 bytes, tripled by
+ * quoted-printable, plus leading blank lines and quoting. Decoding 64 KiB for every
+ * delivered message was the largest single cost of ingest. */
+const PLAIN_PREVIEW_CAPTURE_CAP = 8 * 1024;
+
+function previewCaptureCap(capture: PreviewCapture): number {
+  return capture.isHtml ? HTML_PREVIEW_CAPTURE_CAP : PLAIN_PREVIEW_CAPTURE_CAP;
+}
 /** "--" + boundary + "--". */
 const BOUNDARY_LINE_PREFIX = 2 + MAX_BOUNDARY_LENGTH + 2;
 /** Longest field name looked at: the longest we keep is 25 characters, and obsolete
@@ -600,8 +608,8 @@ class StreamingAnalyzer {
 
   private capturePreview(bytes: Uint8Array, start: number, end: number): void {
     const capture = this.top().preview;
-    if (!capture || capture.length >= PREVIEW_CAPTURE_CAP || end <= start) return;
-    const kept = bytes.slice(start, Math.min(end, start + PREVIEW_CAPTURE_CAP - capture.length));
+    if (!capture || capture.length >= previewCaptureCap(capture) || end <= start) return;
+    const kept = bytes.slice(start, Math.min(end, start + previewCaptureCap(capture) - capture.length));
     capture.chunks.push(kept);
     capture.length += kept.length;
   }
@@ -762,7 +770,7 @@ const INVISIBLE_CHARACTERS = /[\u0000-\u0008\u000e-\u001f\u007f\u00ad\u034f\u200
 function previewText(capture: PreviewCapture): string {
   const decoded = decodeTransferEncoding(concatBytes(capture.chunks), capture.encoding);
   let text = decodeCharset(decoded, capture.charset);
-  if (capture.length >= PREVIEW_CAPTURE_CAP) text = text.replace(/\uFFFD+$/, '');
+  if (capture.length >= previewCaptureCap(capture)) text = text.replace(/\uFFFD+$/, '');
   if (capture.isHtml) text = htmlToText(text);
   text = text.replace(INVISIBLE_CHARACTERS, '').replace(/\s+/g, ' ').trim();
   return truncateCodePoints(text, PREVIEW_CHARS);
