@@ -1,0 +1,298 @@
+// The configuration schema: every limit of DESIGN.md section 4 with its default. A config
+// file holds any subset; environment variables and command-line flags override it; the
+// result is validated once at start and rejected with the exact key and reason.
+import { Type, type Static } from '@sinclair/typebox';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** Unprivileged defaults so that a newcomer needs no root; operators map 25/587/993… */
+const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+
+export const ConfigSchema = Type.Object(
+  {
+    /** Name this server gives itself in SMTP greetings and Received headers. */
+    hostname: Type.String({ minLength: 1, default: 'localhost' }),
+    /** Address the listeners bind to. */
+    listenAddress: Type.String({ minLength: 1, default: '0.0.0.0' }),
+    /** Domain created by `sealpost init` so that a newcomer can receive mail at once. */
+    demoDomain: Type.String({ minLength: 1, default: 'sealpost.test' }),
+    limits: Type.Object(
+      {
+        messageMaxBytes: Type.Integer({ minimum: 1024, default: 20 * MiB }),
+        mailboxQuotaBytes: Type.Integer({ minimum: 1024, default: 1 * GiB }),
+        addressesPerMailbox: Type.Integer({ minimum: 1, default: 6 }),
+        recipientsPerMessage: Type.Integer({ minimum: 1, default: 100 }),
+        /** Messages one account may submit per hour: a person writing mail never comes near
+         * it; a hijacked account sending spam reaches it within minutes. */
+        sendMessagesPerHour: Type.Integer({ minimum: 1, default: 100 }),
+        /** Recipients one account may address per day (the figure large free providers use). */
+        sendRecipientsPerDay: Type.Integer({ minimum: 1, default: 500 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    retention: Type.Object(
+      {
+        deliveryLogDays: Type.Integer({ minimum: 1, maximum: 7, default: 7 }),
+        junkDays: Type.Integer({ minimum: 1, default: 30 }),
+        backupDays: Type.Integer({ minimum: 1, maximum: 7, default: 7 }),
+        outboundRetryDays: Type.Integer({ minimum: 1, default: 5 }),
+        graceDaysAfterCredit: Type.Integer({ minimum: 0, default: 30 }),
+        /** Messages in Trash longer than this are deleted by the retention job. */
+        trashDays: Type.Integer({ minimum: 1, default: 30 }),
+        /** Whether the service runs the retention job itself, every day at `runAt`. */
+        daily: Type.Boolean({ default: true }),
+        /** UTC time of day ("HH:MM") of the daily run: a quiet hour for most of Europe. */
+        runAt: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '03:30' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Prepaid credit (DESIGN.md promise 6). Amounts are in cents of `currency`. */
+    billing: Type.Object(
+      {
+        /** Off (a fresh install): a free service, whose accounts never expire, so that the
+         * first account a newcomer creates receives mail at once. An operator who sells
+         * mailboxes turns it on; the settings below then apply. */
+        enabled: Type.Boolean({ default: false }),
+        currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'EUR' }),
+        /** The base plan per calendar month (Posteo's price). */
+        monthlyPriceCents: Type.Integer({ minimum: 0, default: 100 }),
+        /** Extra storage is bought in steps of this size, each at its own monthly price. */
+        extraStorageStepBytes: Type.Integer({ minimum: MiB, default: 1 * GiB }),
+        extraStorageStepMonthlyCents: Type.Integer({ minimum: 0, default: 25 }),
+        extraStorageMaxSteps: Type.Integer({ minimum: 0, default: 19 }),
+        /** 0: a new account must be topped up before it receives mail. */
+        trialDays: Type.Integer({ minimum: 0, default: 0 }),
+        /** A cap on prepaid credit (Posteo caps it too): about eight years at the base price. */
+        maxBalanceCents: Type.Integer({ minimum: 1, default: 10_000 }),
+        /** Long enough for a bank transfer or a letter with cash to arrive. */
+        paymentCodeValidDays: Type.Integer({ minimum: 1, default: 60 }),
+        pendingCodesPerAccount: Type.Integer({ minimum: 1, default: 3 }),
+        /** Shown beside a payment code: the operator's bank details or postal address. */
+        paymentInstructions: Type.String({
+          minLength: 1,
+          default: 'Pay by bank transfer to the account named on our web site, or send cash in a letter, with the payment code as the only reference.',
+        }),
+        /** The operator as named on receipts. */
+        receiptIssuer: Type.String({ minLength: 1, default: 'Sealpost' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    lifecycle: Type.Object(
+      {
+        /** The answer to mail for a disabled mailbox: code, enhanced code (RFC 3463), text.
+         * A 4xx code makes senders retry until the grace period ends instead. */
+        disabledMailboxReply: Type.String({ pattern: '^[45][0-9][0-9] [45]\\.[0-9]{1,3}\\.[0-9]{1,3} \\S.*$', default: '550 5.2.1 mailbox disabled' }),
+        /** Days of credit left at which a reminder goes to the Inbox, comma-separated. */
+        reminderDays: Type.String({ pattern: '^([0-9]+(,[0-9]+)*)?$', default: '14,3' }),
+        /** A year: longer than contacts keep writing to a dead address, so nobody else
+         * receives what was meant for its former owner. */
+        addressHoldDays: Type.Integer({ minimum: 0, default: 365 }),
+        /** Receiving stops after this many days without a login; 0 switches the rule off. */
+        inactivityDays: Type.Integer({ minimum: 0, default: 0 }),
+        /** More deletions than this within 24 hours bring the user a notice (DESIGN.md). */
+        deletionNoticeThreshold: Type.Integer({ minimum: 1, default: 50 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Argon2id cost for passwords the server derives (operator CLI); the browser derives
+     * with the parameters stored per account. */
+    passwordKdf: Type.Object(
+      {
+        opsLimit: Type.Integer({ minimum: 1, default: 3 }),
+        memLimitBytes: Type.Integer({ minimum: 8 * 1024, default: 64 * MiB }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    smtp: Type.Object(
+      {
+        mx: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            port: port(2525),
+            maxConnections: Type.Integer({ minimum: 1, default: 500 }),
+            /** Idle time before a silent peer is dropped (RFC 5321 suggests minutes; we are
+             * stricter because every open connection costs memory). */
+            socketTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
+            /** Longest command line accepted (RFC 5321: 512 octets; extensions add more). */
+            maxCommandLength: Type.Integer({ minimum: 512, default: 4096 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        /** Message submission (RFC 6409) with STARTTLS; AUTH with app passwords only after TLS. */
+        submission: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            port: port(2587),
+            maxConnections: Type.Integer({ minimum: 1, default: 200 }),
+            /** RFC 5321 section 4.5.3.2.7: a server waits at least 5 minutes for the next command. */
+            socketTimeoutMs: Type.Integer({ minimum: 1000, default: 300_000 }),
+            /** Every failed AUTH is answered only after this long, whatever the reason, so that
+             * neither timing nor speed of guessing tells anything (Postfix sleeps 1 s too). */
+            authFailureDelayMs: Type.Integer({ minimum: 0, default: 1000 }),
+            /** Failed AUTHs from one client address (counted in memory only) before further
+             * attempts are refused for authFailureWindowMs. */
+            authMaxFailures: Type.Integer({ minimum: 1, default: 10 }),
+            authFailureWindowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        /** Message submission over implicit TLS (RFC 8314); shares the settings above. */
+        submissions: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            port: port(2465),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Delivery of submitted mail to other servers (the outbound queue). */
+    outbound: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Fixed next hops instead of MX lookup: `domain=host:port` pairs separated by commas;
+         * `*` matches every domain (a smarthost). Empty: DNS decides. */
+        staticRoutes: Type.String({ default: '' }),
+        /** Port of remote MX hosts: 25 on the internet; a lab or a test points it elsewhere. */
+        mxPort: port(25),
+        /** DNS servers to ask (comma-separated addresses); empty: the system's resolvers. */
+        dnsServers: Type.String({ default: '' }),
+        /** RFC 5321 section 4.5.3.2 timeouts, shortened where a dead peer would only hold a slot. */
+        connectTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+        /** Section 4.5.3.2.1: 5 minutes for the greeting. */
+        greetingTimeoutMs: Type.Integer({ minimum: 100, default: 300_000 }),
+        /** Section 4.5.3.2.6: up to 10 minutes for the reply to the final dot. */
+        socketTimeoutMs: Type.Integer({ minimum: 100, default: 600_000 }),
+        /** Retry backoff doubles from the minimum to the maximum (Postfix's defaults). */
+        retryMinSeconds: Type.Integer({ minimum: 1, default: 300 }),
+        retryMaxSeconds: Type.Integer({ minimum: 1, default: 4000 }),
+        /** A sender learns that a message is late after this long (RFC 3464 "delayed"). */
+        delayNoticeHours: Type.Integer({ minimum: 1, default: 4 }),
+        /** Connections open at once, in all and to one destination domain: big providers
+         * throttle a sending address that opens more than a handful in parallel. */
+        maxConnections: Type.Integer({ minimum: 1, default: 50 }),
+        connectionsPerDomain: Type.Integer({ minimum: 1, default: 5 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** POP3 (RFC 1939) on the Inbox: `port` with STLS, `tlsPort` with implicit TLS (RFC 8314). */
+    pop3: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        port: port(2110),
+        tlsPort: port(2995),
+        /** Open connections of both ports together, TLS handshakes included. */
+        maxConnections: Type.Integer({ minimum: 1, default: 1000 }),
+        /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
+        idleTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+        /** Longest input line, CRLF included. RFC 2449 allows commands of 255 octets; an
+         * AUTH PLAIN response carries two addresses and an app password in base64. */
+        maxLineLength: Type.Integer({ minimum: 256, default: 2048 }),
+        /** Lines a client may send before it is logged in (CAPA, STLS, USER, PASS, retries). */
+        maxCommandsBeforeAuth: Type.Integer({ minimum: 5, default: 30 }),
+        /** Every failed login is answered only after this long, whatever the reason, so that
+         * neither timing nor speed of guessing tells anything (Dovecot waits 2 s). */
+        authFailureDelayMs: Type.Integer({ minimum: 0, default: 2000 }),
+        /** Failed logins from one client address (an IPv6 /64), counted in memory only,
+         * before further attempts are refused until authFailureWindowMs has passed. */
+        authMaxFailuresPerSource: Type.Integer({ minimum: 1, default: 20 }),
+        /** The same for one account address, from anywhere; high, so that nobody can lock a
+         * user out cheaply (app passwords are unguessable anyway). */
+        authMaxFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
+        authFailureWindowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    imap: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Plain port with STARTTLS (143 in production); no login before TLS. */
+        port: port(2143),
+        /** Implicit TLS (993 in production). */
+        tlsPort: port(2993),
+        limits: Type.Object(
+          {
+            /** One command line; Dovecot's imap_max_line_length default. */
+            maxLineLength: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
+            /** A literal in any command but APPEND (whose limit is limits.messageMaxBytes). */
+            maxLiteralSize: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
+            /** Sessions one account may hold at once (Dovecot's mail_max_userip_connections
+             * is 10 per address; clients open several for folders and IDLE). */
+            maxConnectionsPerAccount: Type.Integer({ minimum: 1, default: 20 }),
+            /** All IMAP connections of the server; each costs memory. */
+            maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+            /** Autologout of a silent authenticated session (RFC 9051 5.4: at least 30 minutes). */
+            idleTimeoutMs: Type.Integer({ minimum: 1000, default: 30 * 60_000 }),
+            /** Failed logins from one client address in 15 minutes before it must wait;
+             * counted in memory only. */
+            loginFailuresPerClient: Type.Integer({ minimum: 1, default: 20 }),
+            /** Failed logins for one address in 15 minutes before it must wait; high, so
+             * that nobody can lock a user out cheaply (app passwords are unguessable). */
+            loginFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    web: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        port: port(8443),
+        /** A web session unused this long is revoked; the client locks itself earlier
+         * (its own idle setting), this bounds a session whose tab was simply closed. */
+        sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30 }),
+        /** Hard limit on a session's life, used or not: a stolen cookie expires. */
+        sessionMaxHours: Type.Integer({ minimum: 1, default: 12 }),
+        signupEnabled: Type.Boolean({ default: true }),
+        /** Leading zero bits of SHA-256 a signup must find: 2^18 hashes take a browser a
+         * few seconds once and make mass signups cost real CPU, with no captcha and no IP. */
+        signupProofOfWorkBits: Type.Integer({ minimum: 0, maximum: 32, default: 18 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    backup: Type.Object(
+      {
+        /** Whether the service takes a backup itself, every day at `runAt`. */
+        daily: Type.Boolean({ default: true }),
+        /** UTC time of day ("HH:MM"), after the retention job's default time. */
+        runAt: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '04:00' }),
+        /** Relative to the data directory unless absolute; best on another disk. */
+        directory: Type.String({ minLength: 1, default: 'backups' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Prometheus metrics: totals only, no per-user or per-address label. Off by default;
+     * on a separate port, bound to the loopback interface unless told otherwise. */
+    metrics: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        listenAddress: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: port(9465),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    tls: Type.Object(
+      {
+        /** Paths relative to the data directory unless absolute. */
+        certFile: Type.String({ default: 'tls/cert.pem' }),
+        keyFile: Type.String({ default: 'tls/key.pem' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+          { default: 'info' },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,155 @@
+// Composition root: config → data directory → store → crypto → mail core → front-ends.
+// Used by `sealpost start` and by tests, which start the whole service on ephemeral ports.
+import { readFile } from 'node:fs/promises';
+import { loadNodeCrypto } from '../crypto/node.ts';
+import type { SealpostCrypto } from '../crypto/api.ts';
+import { adminOperations } from './admin/operations.ts';
+import { startAdminSocket } from './admin/socket.ts';
+import type { Config } from './config/schema.ts';
+import { servicePolicyOf } from './config/service-policy.ts';
+import type { Clock } from './core/context.ts';
+import { MailCore } from './core/mail-core.ts';
+import { dataDirPaths, initDataDir, readServerKey, type DataDirPaths } from './data-dir.ts';
+import { ServiceJobs } from './jobs/service-jobs.ts';
+import type { Logger } from './log.ts';
+import { MetricsCollector } from './metrics/collect.ts';
+import { startMetrics } from './metrics/server.ts';
+import { startOutbound, type OutboundEnvironment } from './outbound/service.ts';
+import { createImapServer } from './imap/server.ts';
+import { Pop3Service } from './pop3/server.ts';
+import type { OutboundQueue } from './queue/outbound-queue.ts';
+import { parseConfiguredReply } from './smtp/configured-reply.ts';
+import { startMx, type RunningListener } from './smtp/mx.ts';
+import { startSubmission } from './smtp/submission.ts';
+import { SubmissionAuthenticator } from './smtp/submission-auth.ts';
+import { SendingLimits } from './smtp/submission-limits.ts';
+import { openLevelStore } from './store/open.ts';
+import type { Store } from './store/types.ts';
+import { queueSubmitter } from './web/outbound.ts';
+import { startWeb } from './web/server.ts';
+
+export interface StartOptions {
+  dataDir: string;
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** Tests replace DNS, the MTA-STS fetcher and trusted CAs of outbound delivery. */
+  outbound?: OutboundEnvironment;
+}
+
+export interface RunningService {
+  paths: DataDirPaths;
+  core: MailCore;
+  crypto: SealpostCrypto;
+  /** `tls: 'none'` only for the metrics listener (plain HTTP for Prometheus, loopback by default). */
+  listeners: { name: string; port: number; tls: 'starttls' | 'implicit' | 'none' }[];
+  /** The outbound queue; null when outbound.enabled is false. */
+  outbound: OutboundQueue | null;
+  /** Retention runs, backups and the scheduler that runs both daily. */
+  jobs: ServiceJobs;
+  close(): Promise<void>;
+}
+
+export async function startSealpost(options: StartOptions): Promise<RunningService> {
+  const { config, logger } = options;
+  await initDataDir(options.dataDir, config);
+  const paths = dataDirPaths(options.dataDir, config);
+  const crypto = await loadNodeCrypto();
+  const store: Store = await openLevelStore(paths.store);
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+  try {
+    const disabledReply = parseConfiguredReply(config.lifecycle.disabledMailboxReply, 'lifecycle.disabledMailboxReply');
+    const core = new MailCore({ store, crypto, limits: config.limits, clock: options.clock, policy: servicePolicyOf(config) });
+    closers.push(() => core.statistics.flush());
+    if ((await core.domains.list()).length === 0) await core.domains.add(config.demoDomain);
+    const tls = { key: await readFile(paths.tlsKey), cert: await readFile(paths.tlsCert) };
+    const listeners: RunningService['listeners'] = [];
+    const outbound = await startOutbound({ core, config, paths, logger, environment: options.outbound });
+    closers.push(() => outbound.close());
+    const jobs = new ServiceJobs(core, config, options.dataDir, logger);
+    closers.push(() => jobs.scheduler.stop());
+    const admin = await startAdminSocket(paths.adminSocket, adminOperations(core, outbound.queue, jobs), logger);
+    closers.push(() => admin.close());
+    const start = async (name: string, tlsMode: 'starttls' | 'implicit' | 'none', listener: Promise<RunningListener>) => {
+      const running = await listener;
+      closers.push(() => running.close());
+      listeners.push({ name, port: running.port, tls: tlsMode });
+    };
+    if (config.smtp.mx.enabled) {
+      await start(
+        'smtp-mx',
+        'starttls',
+        startMx({
+          core,
+          config: { hostname: config.hostname, limits: config.limits, mx: config.smtp.mx },
+          tls,
+          logger,
+          host: config.listenAddress,
+          port: config.smtp.mx.port,
+          disabledReply,
+        }),
+      );
+    }
+    if (config.smtp.submission.enabled || config.smtp.submissions.enabled) {
+      // One authenticator and one set of limits for both ports: throttling and sending
+      // limits must not double by switching port.
+      const submission = {
+        core,
+        queue: outbound.queue,
+        dkim: outbound.dkim,
+        authenticator: new SubmissionAuthenticator(core, config.smtp.submission),
+        limits: new SendingLimits(core.context.clock, config.limits),
+        config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },
+        tls,
+        logger,
+        host: config.listenAddress,
+        disabledReply,
+      };
+      if (config.smtp.submission.enabled) {
+        await start('submission', 'starttls', startSubmission({ ...submission, implicitTls: false, port: config.smtp.submission.port }));
+      }
+      if (config.smtp.submissions.enabled) {
+        await start('submissions', 'implicit', startSubmission({ ...submission, implicitTls: true, port: config.smtp.submissions.port }));
+      }
+    }
+    if (config.imap.enabled) {
+      // One server for both ports: login throttling and per-account session limits are shared.
+      const imap = createImapServer({ core, crypto, config, tls, logger });
+      await start('imap', 'starttls', imap.listen({ host: config.listenAddress, port: config.imap.port, implicitTls: false }));
+      await start('imaps', 'implicit', imap.listen({ host: config.listenAddress, port: config.imap.tlsPort, implicitTls: true }));
+    }
+    if (config.pop3.enabled) {
+      const pop3 = new Pop3Service({ core, config: config.pop3, tls, logger });
+      await start('pop3', 'starttls', pop3.listen('starttls', config.listenAddress, config.pop3.port));
+      await start('pop3s', 'implicit', pop3.listen('implicit', config.listenAddress, config.pop3.tlsPort));
+    }
+    if (config.web.enabled) {
+      const web = startWeb({
+        tls,
+        host: config.listenAddress,
+        port: config.web.port,
+        core,
+        crypto,
+        config,
+        logger,
+        serverKey: await readServerKey(paths.serverKey),
+        clock: options.clock,
+        outbound: outbound.queue ? queueSubmitter(outbound.queue, outbound.dkim, core.context.clock) : undefined,
+        // The metrics port is the operator's, never shown to users.
+        endpoints: () => listeners.filter((listener): listener is typeof listener & { tls: 'starttls' | 'implicit' } => listener.tls !== 'none'),
+      });
+      await start('https', 'implicit', web);
+    }
+    if (config.metrics.enabled) {
+      await start('metrics', 'none', startMetrics({ collector: new MetricsCollector(core, jobs), host: config.metrics.listenAddress, port: config.metrics.port }));
+    }
+    jobs.scheduler.start();
+    return { paths, core, crypto, listeners, outbound: outbound.queue, jobs, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+// SECURITY: the MX listener faces the whole internet. It trusts nothing it receives: peers
+// are other mail servers or anyone pretending to be one. It holds no user keys: arriving mail
+// is encrypted to each recipient's public key while it streams in and is acknowledged (250)
+// only once ciphertext and index are fsynced. The peer's address is written only into the
+// delivery log (7 days) and the Received header, which is stored encrypted with the message.
+import { randomBytes } from 'node:crypto';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/schema.ts';
+import { splitAddress } from '../core/addresses.ts';
+import { isMailError } from '../core/errors.ts';
+import type { IngestRecipient } from '../core/ingest.ts';
+import type { MailCore } from '../core/mail-core.ts';
+import type { Logger } from '../log.ts';
+import type { ConfiguredReply } from './configured-reply.ts';
+import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
+import { receivedHeader } from './received-header.ts';
+
+export interface MxOptions {
+  core: MailCore;
+  config: Pick<Config, 'hostname' | 'limits'> & { mx: Config['smtp']['mx'] };
+  tls: { key: string | Buffer; cert: string | Buffer };
+  logger: Logger;
+  host: string;
+  port: number;
+  /** The answer for a mailbox whose receiving is off (config lifecycle.disabledMailboxReply). */
+  disabledReply: ConfiguredReply;
+}
+
+/** Failed RCPTs tolerated per connection before it is closed: enough for a mailing list
+ * with a few stale addresses, too few for harvesting which addresses exist. */
+const MAX_FAILED_RECIPIENTS = 20;
+
+type MxSession = SMTPServerSession & {
+  failedRecipients?: number;
+  pendingEnhancedStatus?: string;
+  /** Recipients resolved at RCPT, reused at DATA instead of looking them up again. */
+  acceptedRecipients?: Map<string, IngestRecipient>;
+};
+
+export interface RunningListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startMx(options: MxOptions): Promise<RunningListener> {
+  installEnhancedStatusOverride();
+  const { core, config, logger, disabledReply } = options;
+  const refuseDisabled = (session: MxSession) => smtpReply(session, disabledReply.code, disabledReply.enhancedStatus, disabledReply.text);
+
+  const resolveRecipient = async (session: MxSession, address: string): Promise<IngestRecipient> => {
+    const parts = splitAddress(address.toLowerCase());
+    if (!parts || !(await core.domains.isLocal(parts.domain))) {
+      throw smtpReply(session, 554, '5.7.1', 'Relay access denied: this server accepts mail only for its own domains');
+    }
+    const accountId = await core.accounts.findIdByAddress(address);
+    if (!accountId) throw smtpReply(session, 550, '5.1.1', 'No such user here');
+    return { accountId, address: address.toLowerCase() };
+  };
+
+  const server = new SMTPServer({
+    name: config.hostname,
+    banner: 'Sealpost ESMTP',
+    key: options.tls.key,
+    cert: options.tls.cert,
+    size: config.limits.messageMaxBytes,
+    rejectOversized: true,
+    disabledCommands: ['AUTH'],
+    authOptional: true,
+    disableReverseLookup: true,
+    hideDSN: true,
+    // smtp-server leaves RFC 2034 codes off unless asked; senders and tests rely on them.
+    hideENHANCEDSTATUSCODES: false,
+    logger: false,
+    maxClients: config.mx.maxConnections,
+    socketTimeout: config.mx.socketTimeoutMs,
+    maxCommandLength: config.mx.maxCommandLength,
+    maxRecipients: config.limits.recipientsPerMessage,
+
+    onRcptTo(address, session: MxSession, callback) {
+      const declaredSize = Number(session.envelope.mailFrom && (session.envelope.mailFrom.args as Record<string, string>)?.SIZE) || 0;
+      resolveRecipient(session, address.address)
+        .then(async (recipient) => {
+          try {
+            await core.ingest.checkReceiving(recipient.accountId);
+            await core.ingest.checkQuota(recipient.accountId, declaredSize);
+          } catch (error) {
+            if (isMailError(error, 'MAILBOX_DISABLED')) throw refuseDisabled(session);
+            if (isMailError(error, 'MESSAGE_EXCEEDS_QUOTA')) throw smtpReply(session, 552, '5.2.2', 'Message is larger than the mailbox quota');
+            if (isMailError(error, 'QUOTA_EXCEEDED')) throw smtpReply(session, 452, '4.2.2', 'Mailbox is full, try again later');
+            throw error;
+          }
+          (session.acceptedRecipients ??= new Map()).set(address.address.toLowerCase(), recipient);
+          callback();
+        })
+        .catch((error: unknown) => {
+          session.failedRecipients = (session.failedRecipients ?? 0) + 1;
+          if (session.failedRecipients > MAX_FAILED_RECIPIENTS) {
+            return callback(smtpReply(session, 421, '4.7.0', 'Too many invalid recipients, closing connection'));
+          }
+          if ((error as { responseCode?: number }).responseCode) return callback(error as Error);
+          logger.error({ err: error }, 'mx: recipient lookup failed');
+          callback(smtpReply(session, 451, '4.3.0', 'Local error, try again later'));
+        });
+    },
+
+    onData(stream: SMTPServerDataStream, session: MxSession, callback) {
+      receive(stream, session)
+        .then((reply) => callback(null, reply))
+        .catch((error: unknown) => {
+          stream.resume();
+          callback(error as Error);
+        });
+    },
+  });
+
+  const receive = async (stream: SMTPServerDataStream, session: MxSession): Promise<string> => {
+    const queueId = randomBytes(8).toString('hex');
+    const recipients: IngestRecipient[] = [];
+    for (const rcpt of session.envelope.rcptTo) {
+      recipients.push(session.acceptedRecipients?.get(rcpt.address.toLowerCase()) ?? (await resolveRecipient(session, rcpt.address)));
+    }
+    session.acceptedRecipients?.clear();
+    const header = receivedHeader({
+      heloName: session.hostNameAppearsAs || 'unknown',
+      peerAddress: session.remoteAddress,
+      hostname: config.hostname,
+      protocol: session.transmissionType || 'ESMTP',
+      queueId,
+      date: new Date(core.context.clock.now()),
+    });
+    try {
+      const outcome = await core.ingest.deliver({
+        source: 'mx',
+        recipients,
+        content: prepend(header, stream.iterator({ destroyOnReturn: false })),
+        deliveryLog: { direction: 'in', remote: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`, status: 'stored' },
+      });
+      if (outcome.failed.length > 0) {
+        logger.warn({ queueId, failed: outcome.failed.length, stored: outcome.stored.length }, 'mx: some recipients could not be stored');
+      }
+      logger.info({ queueId, recipients: outcome.stored.length, size: outcome.stored[0]?.size }, 'mx: message stored');
+      return `Ok: stored as ${queueId}`;
+    } catch (error) {
+      if (stream.sizeExceeded || isMailError(error, 'MESSAGE_TOO_LARGE')) {
+        throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
+      }
+      if (isMailError(error, 'MESSAGE_EXCEEDS_QUOTA')) throw smtpReply(session, 552, '5.2.2', 'Message is larger than the mailbox quota');
+      if (isMailError(error, 'QUOTA_EXCEEDED')) throw smtpReply(session, 452, '4.2.2', 'Mailbox is full, try again later');
+      // Receiving stopped between RCPT and the end of DATA.
+      if (isMailError(error, 'MAILBOX_DISABLED')) throw refuseDisabled(session);
+      if ((error as { responseCode?: number }).responseCode) throw error;
+      logger.error({ queueId, err: error }, 'mx: storing a message failed');
+      throw smtpReply(session, 451, '4.3.0', 'Local error while storing the message, try again later');
+    }
+  };
+
+  // smtp-server reports socket and protocol errors here; they carry the peer's address,
+  // so only the code is logged.
+  server.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'mx: connection error'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield first;
+  yield* rest;
+}
+

@@ -1,0 +1,136 @@
+// SECURITY: the web listener serves the webmail's static files and its JSON API. It trusts
+// no request. It holds no key of any user: sessions are hashed random tokens, and every
+// stored message leaves as the ciphertext it is stored as (the browser decrypts). The one
+// plaintext it ever handles is an outgoing message in the send request's memory. Request
+// logs carry method, path and status only: never a client address, query or header. Pages
+// carry a strict Content-Security-Policy (no inline script, no remote origin).
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { fastify, type FastifyInstance } from 'fastify';
+import type { SealpostCrypto } from '../../crypto/api.ts';
+import type { Config } from '../config/schema.ts';
+import { systemClock, type Clock } from '../core/context.ts';
+import type { MailCore } from '../core/mail-core.ts';
+import type { Logger } from '../log.ts';
+import type { RunningListener } from '../smtp/mx.ts';
+import { registerApi } from './api.ts';
+import type { ServiceEndpoint, WebContext } from './context.ts';
+import { createErrorHandler } from './errors.ts';
+import type { OutboundSubmitter } from './outbound.ts';
+import { ProofOfWork } from './proof-of-work.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { WebSessions } from './sessions.ts';
+
+const CLIENT_DIST = fileURLToPath(new URL('../../client/dist/', import.meta.url));
+
+/** The application: scripts and styles from this origin only; WebAssembly (libsodium in
+ * the crypto worker) may compile, nothing may eval; images from data:/blob: (decrypted
+ * attachments); frames only our own message frame; no plugin, no <base>, no framing. */
+const APP_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+  "worker-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** The document a message's sanitised HTML is shown in (inside a sandboxed iframe without
+ * scripts): no script at all, the message's own inline styles, images only from data: and
+ * blob: (inline parts), nothing else from anywhere. */
+const MESSAGE_FRAME_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+/** The same after the user chose to load remote images of this message or sender. */
+const MESSAGE_FRAME_REMOTE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data: blob: https: http:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+const COMMON_HEADERS = {
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'strict-transport-security': 'max-age=31536000',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+};
+
+export interface WebOptions {
+  core: MailCore;
+  crypto: SealpostCrypto;
+  config: Config;
+  logger: Logger;
+  serverKey: Uint8Array;
+  clock?: Clock;
+  /** The mail listeners, for the client-setup page (read at request time). */
+  endpoints?: () => readonly ServiceEndpoint[];
+  outbound?: OutboundSubmitter;
+}
+
+function cspFor(url: string): string {
+  if (url.startsWith('/message-frame-remote.html')) return MESSAGE_FRAME_REMOTE_CSP;
+  if (url.startsWith('/message-frame.html')) return MESSAGE_FRAME_CSP;
+  return APP_CSP;
+}
+
+/** The web application without a listener: startWeb adds HTTPS; tests use inject(). */
+export async function buildWebApp(options: WebOptions, https?: { key: Buffer; cert: Buffer }): Promise<FastifyInstance> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger.child(
+    { component: 'web' },
+    {
+      serializers: {
+        // Method and path only: the query may hold an address, headers hold cookies, and
+        // the socket holds the client's address, which is never logged.
+        req: (request: { method?: string; url?: string }) => ({ method: request.method, path: request.url?.split('?')[0] }),
+        res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
+      },
+    },
+  );
+  const context: WebContext = {
+    core: options.core,
+    crypto: options.crypto,
+    config: options.config,
+    clock,
+    logger,
+    serverKey: options.serverKey,
+    sessions: new WebSessions({ clock, idleMs: options.config.web.sessionIdleMinutes * 60_000, maxAgeMs: options.config.web.sessionMaxHours * 3_600_000 }),
+    rateLimiter: new RateLimiter(clock),
+    proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits }),
+    endpoints: options.endpoints ?? (() => []),
+    outbound: options.outbound,
+  };
+  const app = fastify({
+    ...(https ? { https } : {}),
+    loggerInstance: logger,
+    // SSE streams would otherwise hold close() open.
+    forceCloseConnections: true,
+    // Unknown fields are refused with a clear error rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+  app.setErrorHandler(createErrorHandler(logger));
+  app.addHook('onSend', async (request, reply) => {
+    reply.headers(COMMON_HEADERS);
+    // A route that serves its own kind of document (a receipt) sets its own policy.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', cspFor(request.url));
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+  await registerApi(app, context);
+  // The build writes .br and .gz beside each asset (vite.config.ts): sent as they are.
+  await app.register(fastifyStatic, { root: CLIENT_DIST, index: ['index.html'], preCompressed: true });
+  // One frame document, two policies: this path only widens img-src (see above).
+  app.get('/message-frame-remote.html', (_request, reply) => reply.sendFile('message-frame.html'));
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ code: 'NOT_FOUND', message: `nothing at ${request.method} ${request.url.split('?')[0]}` });
+  });
+  return app;
+}
+
+export async function startWeb(options: WebOptions & { tls: { key: Buffer; cert: Buffer }; host: string; port: number }): Promise<RunningListener> {
+  try {
+    await stat(CLIENT_DIST);
+  } catch {
+    throw new Error(`the web client is not built (${CLIENT_DIST} is missing): run "npm run build:client"`);
+  }
+  const app = await buildWebApp(options, options.tls);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () => app.close(),
+  };
+}
