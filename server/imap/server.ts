@@ -1,0 +1,115 @@
+// SECURITY: the IMAP listeners face the internet. They trust nothing a client sends: every
+// byte goes through the wire layer's bounded receiver, every command is checked against the
+// session state, and abusive clients (endless bad commands, no login, floods) are
+// disconnected. Nobody can log in without TLS: the plain port offers STARTTLS and refuses
+// LOGIN and AUTHENTICATE before it (LOGINDISABLED); the other port is TLS from the first
+// byte. Only app passwords unlock a session (never the account password); a session then
+// holds its mailbox keys in its own memory and wipes them at LOGOUT or disconnect. A client
+// can reach only the account it unlocked: every core call is made with that account's id.
+// Client addresses are held in memory for login throttling only and are never logged or
+// stored; logs carry session and account ids and outcomes.
+import { randomBytes } from 'node:crypto';
+import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import type { SealpostCrypto } from '../../crypto/api.ts';
+import type { Config } from '../config/schema.ts';
+import type { MailCore } from '../core/mail-core.ts';
+import type { Logger } from '../log.ts';
+import { ImapConnection } from './connection.ts';
+import { FolderSnapshots } from './folder-snapshots.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { AccountConnections, type ImapServices } from './session.ts';
+
+/** Time a client gets to finish the TLS handshake on the implicit-TLS port. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Time the connections get to say BYE when the server stops. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+export interface ImapServerOptions {
+  core: MailCore;
+  crypto: SealpostCrypto;
+  config: Pick<Config, 'imap' | 'limits'>;
+  tls: { key: string | Buffer; cert: string | Buffer };
+  logger: Logger;
+}
+
+export interface RunningImapListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ImapServer {
+  listen(options: { host: string; port: number; implicitTls: boolean }): Promise<RunningImapListener>;
+}
+
+export function createImapServer(options: ImapServerOptions): ImapServer {
+  const { config, logger } = options;
+  const services: ImapServices = {
+    core: options.core,
+    crypto: options.crypto,
+    logger,
+    config: { limits: config.imap.limits, appendLimit: config.limits.messageMaxBytes },
+    throttle: new LoginThrottle({ perClient: config.imap.limits.loginFailuresPerClient, perAccount: config.imap.limits.loginFailuresPerAccount }),
+    connections: new AccountConnections(),
+    snapshots: new FolderSnapshots(options.core),
+  };
+  const secureContext = createSecureContext({ key: options.tls.key, cert: options.tls.cert });
+  const open = new Set<ImapConnection>();
+
+  const accept = (socket: Socket, implicitTls: boolean) => {
+    socket.setNoDelay(true);
+    if (open.size >= config.imap.limits.maxConnections) {
+      socket.end('* BYE Too many connections, try again later\r\n');
+      return;
+    }
+    const id = randomBytes(6).toString('hex');
+    const connection = new ImapConnection({
+      socket,
+      implicitTls,
+      secureContext,
+      services,
+      id,
+      onClose: () => {
+        open.delete(connection);
+        logger.debug({ session: id }, 'imap: connection closed');
+      },
+    });
+    open.add(connection);
+    logger.debug({ session: id, tls: implicitTls }, 'imap: connection opened');
+    connection.start();
+  };
+
+  return {
+    async listen({ host, port, implicitTls }) {
+      let server: Server;
+      if (implicitTls) {
+        const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) => accept(socket, true));
+        // Handshake failures carry the peer's address; only the code is worth a line.
+        tlsServer.on('tlsClientError', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'imap: TLS handshake failed'));
+        server = tlsServer;
+      } else {
+        server = createPlainServer((socket) => accept(socket, false));
+      }
+      server.on('error', (error: Error & { code?: string }) => logger.error({ code: error.code }, 'imap: listener error'));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address();
+      return {
+        port: typeof address === 'object' && address ? address.port : port,
+        async close() {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          await Promise.race([
+            Promise.all([...open].map((connection) => connection.shutdown('Server shutting down'))),
+            new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+          ]);
+          await closed;
+        },
+      };
+    },
+  };
+}
