@@ -1,0 +1,79 @@
+// A decrypted message, parsed for display with postal-mime (written for browsers): text,
+// HTML, attachments, and the verdicts of our own mail server. Only headers our server added
+// are believed: those above the first Received header of another server, since a sender can
+// write any Authentication-Results or X-Spam header into the message it sends.
+import type { Address, Email, Header } from 'postal-mime';
+import type { CheckResult, ParsedAddress, ParsedMessage } from './protocol.ts';
+
+/** postal-mime guards: real mail nests far less; a hostile message cannot blow the stack. */
+const PARSER_LIMITS = { maxNestingDepth: 64, maxHeadersSize: 2 * 1024 * 1024 } as const;
+const CHECK_RESULTS = new Set<CheckResult>(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy']);
+
+function flatten(addresses: Address | Address[] | undefined): ParsedAddress[] {
+  if (!addresses) return [];
+  return (Array.isArray(addresses) ? addresses : [addresses]).flatMap((entry) =>
+    entry.group ? entry.group.map((member) => ({ name: member.name, address: member.address })) : [{ name: entry.name, address: entry.address ?? '' }],
+  );
+}
+
+/** Headers from the top down to the first Received header another server wrote. */
+export function headersOfOurServer(headers: readonly Header[]): Header[] {
+  const foreign = headers.findIndex((header) => header.key === 'received' && !header.value.includes('(Sealpost)'));
+  return foreign < 0 ? [...headers] : headers.slice(0, foreign);
+}
+
+export function authenticationResults(headers: readonly Header[]): ParsedMessage['authentication'] {
+  const header = headersOfOurServer(headers).find((candidate) => candidate.key === 'authentication-results');
+  if (!header) return null;
+  const result = (method: string): CheckResult | null => {
+    const match = new RegExp(`(?:^|[;\\s])${method}=([a-z]+)`, 'i').exec(header.value);
+    const value = match?.[1]?.toLowerCase() as CheckResult | undefined;
+    return value && CHECK_RESULTS.has(value) ? value : null;
+  };
+  return { spf: result('spf'), dkim: result('dkim'), dmarc: result('dmarc') };
+}
+
+export function spamVerdict(headers: readonly Header[]): ParsedMessage['spam'] {
+  const ours = headersOfOurServer(headers);
+  const flag = ours.find((header) => header.key === 'x-spam-flag');
+  const status = ours.find((header) => header.key === 'x-spam-status');
+  const score = ours.find((header) => header.key === 'x-spam-score');
+  if (!flag && !status && !score) return null;
+  const flagged = /^\s*yes\b/i.test(flag?.value ?? status?.value ?? '');
+  const scoreText = score?.value.trim() ?? /score=(-?[\d.]+)/.exec(status?.value ?? '')?.[1] ?? null;
+  return { flagged, score: scoreText };
+}
+
+const messageIds = (text: string | undefined) => (text ? [...text.matchAll(/<[^<>\s]+>/g)].map((match) => match[0]) : []);
+
+export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
+  // Loaded with the first message opened, not with the worker: login needs only libsodium.
+  const { default: PostalMime } = await import('postal-mime');
+  const email: Email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', ...PARSER_LIMITS });
+  return {
+    subject: email.subject ?? '',
+    from: flatten(email.from),
+    to: flatten(email.to),
+    cc: flatten(email.cc),
+    replyTo: flatten(email.replyTo),
+    date: email.date ?? null,
+    messageId: email.messageId ?? null,
+    inReplyTo: email.inReplyTo ?? null,
+    references: messageIds(email.references),
+    html: email.html ?? null,
+    text: email.text ?? null,
+    attachments: email.attachments.map((attachment) => {
+      const content = attachment.content instanceof ArrayBuffer ? attachment.content : new TextEncoder().encode(String(attachment.content)).buffer;
+      return {
+        filename: attachment.filename ?? '',
+        mimeType: attachment.mimeType,
+        size: content.byteLength,
+        contentId: attachment.contentId ? attachment.contentId.replace(/^<|>$/g, '') : null,
+        inline: attachment.disposition === 'inline' || Boolean(attachment.related),
+        content: content as ArrayBuffer,
+      };
+    }),
+    authentication: authenticationResults(email.headers),
+    spam: spamVerdict(email.headers),
+  };
+}

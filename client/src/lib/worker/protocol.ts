@@ -1,0 +1,123 @@
+// The messages between the page and the crypto worker. The page never holds a key: it
+// sends ciphertext and wrapped keys in and gets plaintext (or new ciphertext) back. Secrets
+// that cross are only those the user must see or type: the password going in, a new app
+// password or recovery code coming out to be shown once. Binary values are base64 strings
+// or transferred ArrayBuffers.
+import type { PasswordKdfParams } from '../../../../crypto/api.ts';
+import type { MessageSummary } from '../../../../server/mime/types.ts';
+
+export type { MessageSummary, PasswordKdfParams };
+
+/** The locked key material the server returns at login (all public or wrapped). */
+export interface LockedAccount {
+  address: string;
+  kdf: PasswordKdfParams;
+  salt: string;
+  passwordSlot: string;
+  publicKey: string;
+  encryptedPrivateKey: string;
+}
+
+/** What signup sends: verifiers, wrapped keys and the public key, never a secret. */
+export interface WireAccountKeys {
+  kdf: PasswordKdfParams;
+  salt: string;
+  passwordVerifier: string;
+  passwordSlot: string;
+  publicKey: string;
+  encryptedPrivateKey: string;
+  recovery: { verifier: string; wrappedMasterKey: string };
+}
+
+export interface EncryptedRecord {
+  uid: number;
+  contentKey: string;
+  metadata: string;
+}
+
+export interface ParsedAddress {
+  name: string;
+  address: string;
+}
+
+export interface ParsedAttachment {
+  filename: string;
+  mimeType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+  content: ArrayBuffer;
+}
+
+export type CheckResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+export interface ParsedMessage {
+  subject: string;
+  from: ParsedAddress[];
+  to: ParsedAddress[];
+  cc: ParsedAddress[];
+  replyTo: ParsedAddress[];
+  date: string | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  html: string | null;
+  text: string | null;
+  attachments: ParsedAttachment[];
+  /** From the Authentication-Results header our MX adds; null when absent. */
+  authentication: { spf: CheckResult | null; dkim: CheckResult | null; dmarc: CheckResult | null } | null;
+  /** From X-Spam-Flag / X-Spam-Status / X-Spam-Score; null when no spam check ran. */
+  spam: { flagged: boolean; score: string | null } | null;
+}
+
+export interface UploadCiphertext {
+  contentKey: string;
+  metadata: string;
+  body: string;
+}
+
+export interface WorkerMethods {
+  /** Argon2id from the password; keeps the kek for unlock(), returns only the authKey. */
+  deriveForLogin(params: { password: string; salt: string; kdf: PasswordKdfParams }): { authKey: string };
+  /** Opens the account's keys with the kek kept by deriveForLogin, into the vault. */
+  unlock(params: { account: LockedAccount }): { unlocked: true };
+  lock(params: Record<string, never>): { locked: true };
+  /** The authKey of a password for a sensitive request (nothing is kept). */
+  deriveAuthKey(params: { password: string; salt: string; kdf: PasswordKdfParams }): { authKey: string };
+  createAccount(params: { password: string; kdf: PasswordKdfParams }): { keys: WireAccountKeys; recoveryCode: string };
+  solveProofOfWork(params: { challenge: string; bits: number }): { nonce: string };
+  /** Decrypts metadata records; sealed content keys come back rewrapped for the server. */
+  openMetadata(params: { records: EncryptedRecord[] }): {
+    summaries: { uid: number; summary: MessageSummary }[];
+    rewraps: { uid: number; previous: string; contentKey: string }[];
+    failed: number[];
+  };
+  decryptBody(params: { contentKey: string; ciphertext: ArrayBuffer }): { plaintext: ArrayBuffer };
+  parseMessage(params: { contentKey: string; ciphertext: ArrayBuffer }): ParsedMessage;
+  /** Encrypts a message the user wrote, with its MIME summary, for upload to a folder. */
+  encryptMessage(params: { message: ArrayBuffer }): UploadCiphertext;
+  sealFolderName(params: { name: string }): { sealed: string };
+  openFolderNames(params: { folders: { id: string; encryptedName: string }[] }): { names: Record<string, string | null> };
+  createAppPassword(params: Record<string, never>): { appPassword: string; verifier: string; wrappedMasterKey: string };
+  createRecoveryCode(params: Record<string, never>): { recoveryCode: string; verifier: string; wrappedMasterKey: string };
+  changePassword(params: { currentPassword: string; newPassword: string; salt: string; kdf: PasswordKdfParams }): {
+    authKey: string;
+    salt: string;
+    passwordVerifier: string;
+    passwordSlot: string;
+  };
+  encryptSettings(params: { json: string }): { wrappedKey: string; data: string };
+  decryptSettings(params: { wrappedKey: string; data: string }): { json: string };
+}
+
+export type WorkerMethod = keyof WorkerMethods;
+
+export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
+  id: number;
+  method: M;
+  params: Parameters<WorkerMethods[M]>[0];
+}
+
+export type WorkerResponse =
+  | { id: number; result: unknown }
+  | { id: number; error: { code: string; message: string } };

@@ -1,0 +1,34 @@
+// What every route group of the web API shares, built once by startWeb.
+import type { SealpostCrypto } from '../../crypto/api.ts';
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../core/context.ts';
+import type { MailCore } from '../core/mail-core.ts';
+import type { Logger } from '../log.ts';
+import type { ProofOfWork } from './proof-of-work.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { WebSessions } from './sessions.ts';
+import type { OutboundSubmitter } from './outbound.ts';
+
+/** A mail listener as the client-setup page and autoconfig describe it. */
+export interface ServiceEndpoint {
+  name: string;
+  port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+}
+
+export interface WebContext {
+  core: MailCore;
+  crypto: SealpostCrypto;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  /** keys/server.key: keys the fake pre-login salts. */
+  serverKey: Uint8Array;
+  sessions: WebSessions;
+  rateLimiter: RateLimiter;
+  proofOfWork: ProofOfWork;
+  /** The running mail listeners, read at request time (some start after the web). */
+  endpoints: () => readonly ServiceEndpoint[];
+  /** Hands mail for remote recipients to the outbound path; absent until it exists. */
+  outbound?: OutboundSubmitter;
+}

@@ -1,0 +1,143 @@
+// The web client's pure modules, run in Node against the server's own code: the MIME it
+// builds parses back (server/mime and mailparser), folder names sealed in the browser open
+// in an IMAP session and back, threads group as a reader expects, and only our own
+// server's verdict headers are believed.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simpleParser } from 'mailparser';
+import { loadBrowserCrypto } from '../../crypto/browser.ts';
+import { loadNodeCrypto } from '../../crypto/node.ts';
+import { openFolderName as openOnServer, sealFolderName as sealOnServer } from '../../server/core/folder-names.ts';
+import { analyzeMessage } from '../../server/mime/structure.ts';
+import { parseAddressList } from '../../client/src/lib/addresses.ts';
+import { buildMessage, encodeWords, quotedPrintable } from '../../client/src/lib/compose-mime.ts';
+import { threadRows } from '../../client/src/lib/threads.ts';
+import { openFolderName, sealFolderName } from '../../client/src/lib/worker/folder-names.ts';
+import { authenticationResults, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
+import type { MessageSummary } from '../../client/src/lib/worker/protocol.ts';
+
+describe('web client: composing MIME', () => {
+  const attachment = new Uint8Array(100_000).map((_, index) => (index * 7) % 256);
+  const message = buildMessage({
+    from: { name: 'Jörg Müller', address: 'joerg@sealpost.test' },
+    to: [{ name: 'Ann "the" Reader', address: 'ann@example.org' }, { name: '', address: 'bob@example.org' }],
+    cc: [],
+    subject: 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀',
+    text: 'Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n' + 'x'.repeat(200) + '\n-- \nJörg',
+    date: new Date('2026-03-01T10:00:00Z'),
+    messageId: '<abc123@sealpost.test>',
+    inReplyTo: '<parent@example.org>',
+    references: ['<root@example.org>', '<parent@example.org>'],
+    attachments: [{ filename: 'Übersicht März.bin', mimeType: 'application/octet-stream', content: attachment }],
+  });
+  const text = new TextDecoder().decode(message);
+
+  test('lines are CRLF and short, headers ASCII', () => {
+    assert.ok(!/[^\r]\n/.test(text), 'every LF follows a CR');
+    for (const line of text.split('\r\n')) assert.ok(line.length <= 78, `line too long: ${line.slice(0, 40)}…`);
+    assert.ok(/^[\x00-\x7f]*$/.test(text), 'pure ASCII on the wire');
+  });
+
+  test('mailparser reads back what was written', async () => {
+    const parsed = await simpleParser(Buffer.from(message));
+    assert.equal(parsed.subject, 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀');
+    assert.equal(parsed.from?.value[0]?.name, 'Jörg Müller');
+    assert.deepEqual((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value.map((entry) => [entry.name, entry.address]), [
+      ['Ann "the" Reader', 'ann@example.org'],
+      ['', 'bob@example.org'],
+    ]);
+    assert.equal(parsed.text?.trim(), ('Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n' + 'x'.repeat(200) + '\n-- \nJörg').trim());
+    assert.equal(parsed.attachments[0]?.filename, 'Übersicht März.bin');
+    assert.deepEqual(new Uint8Array(parsed.attachments[0]!.content), attachment);
+    assert.equal(parsed.inReplyTo, '<parent@example.org>');
+    assert.equal(parsed.messageId, '<abc123@sealpost.test>');
+  });
+
+  test('the server\'s MIME analysis sees the same structure', () => {
+    const summary = analyzeMessage(message);
+    assert.equal(summary.envelope.decodedSubject, 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀');
+    assert.equal(summary.structure.subtype, 'mixed');
+    assert.equal(summary.attachments[0]?.filename, 'Übersicht März.bin');
+    assert.deepEqual(summary.threading.references, ['root@example.org', 'parent@example.org']);
+    assert.equal(summary.defects, undefined, 'no defect found');
+  });
+
+  test('quoted-printable and encoded words handle the edges', () => {
+    assert.equal(quotedPrintable('a=b'), 'a=3Db');
+    assert.equal(quotedPrintable('end '), 'end=20');
+    assert.equal(quotedPrintable('€'), '=E2=82=AC');
+    assert.ok(quotedPrintable('é'.repeat(100)).split('\r\n').every((line) => line.length <= 76 && !/=.?$/.test(line.replace(/=$/, ''))));
+    assert.equal(encodeWords('plain'), 'plain');
+    assert.match(encodeWords('ä'), /^=\?UTF-8\?B\?w6Q=\?=$/);
+  });
+
+  test('typed address lists are split into mailboxes, with the invalid parts apart', () => {
+    assert.deepEqual(parseAddressList('Ann <ann@x.org>, bob@y.org; "C, D" <cd@z.org>, nonsense'), {
+      mailboxes: [
+        { name: 'Ann', address: 'ann@x.org' },
+        { name: '', address: 'bob@y.org' },
+        { name: 'C, D', address: 'cd@z.org' },
+      ],
+      invalid: ['nonsense'],
+    });
+  });
+});
+
+describe('web client: crypto twins', () => {
+  test('folder names sealed in the browser open on the server and back', async () => {
+    const server = await loadNodeCrypto();
+    const browser = await loadBrowserCrypto();
+    const masterKey = server.newMasterKey();
+    const identity = server.newIdentity(masterKey);
+    const keys = server.openIdentity(identity, masterKey);
+    const sealedInBrowser = sealFolderName(browser, keys, 'Reisen/2026 Sommer ☀');
+    assert.equal(openOnServer(server, keys, sealedInBrowser), 'Reisen/2026 Sommer ☀');
+    assert.equal(openFolderName(browser, keys, sealOnServer(server, keys, 'Work')), 'Work');
+    assert.throws(() => openFolderName(browser, keys, sealedInBrowser.slice(0, -4) + 'AAA='));
+  });
+});
+
+describe('web client: reading', () => {
+  test('only verdict headers above the first foreign Received header are believed', async () => {
+    const raw = Buffer.from(
+      'Authentication-Results: mx.sealpost.test; spf=pass smtp.mailfrom=a.example; dkim=fail; dmarc=none\r\n' +
+        'X-Spam-Status: No, score=1.5\r\n' +
+        'Received: from web (Sealpost) by mx.sealpost.test\r\n' +
+        'Received: from mail.a.example by mx.b.example\r\n' +
+        'Authentication-Results: forged; spf=pass; dkim=pass; dmarc=pass\r\n' +
+        'X-Spam-Flag: NO\r\n' +
+        'From: a@a.example\r\nSubject: verdicts\r\n\r\nbody\r\n',
+    );
+    const parsed = await parseMessage(raw);
+    assert.deepEqual(parsed.authentication, { spf: 'pass', dkim: 'fail', dmarc: 'none' });
+    assert.deepEqual(parsed.spam, { flagged: false, score: '1.5' });
+
+    const forgedOnly = await parseMessage(Buffer.from('Received: from mail.a.example by mx.b.example\r\nAuthentication-Results: x; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'));
+    assert.equal(forgedOnly.authentication, null);
+    assert.equal(forgedOnly.spam, null);
+    assert.equal(authenticationResults([]), null);
+    assert.equal(spamVerdict([]), null);
+  });
+
+  test('conversations group by references, newest conversation first', () => {
+    const summary = (messageId: string, references: string[] = []) => ({ threading: { messageId, inReplyTo: references.slice(-1), references, isReplyOrForward: references.length > 0 } }) as unknown as MessageSummary;
+    const summaries = new Map<number, MessageSummary>([
+      [1, summary('a')],
+      [2, summary('b')],
+      [3, summary('c', ['a'])],
+      [4, summary('d', ['a', 'c'])],
+    ]);
+    const dates = new Map([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+      [4, 15],
+    ]);
+    assert.deepEqual(threadRows([1, 2, 3, 4], (uid) => dates.get(uid)!, (uid) => summaries.get(uid)), [
+      { uid: 1, depth: 0, size: 3 },
+      { uid: 4, depth: 1, size: 0 },
+      { uid: 3, depth: 1, size: 0 },
+      { uid: 2, depth: 0, size: 1 },
+    ]);
+  });
+});

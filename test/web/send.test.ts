@@ -1,0 +1,73 @@
+// Send from the web client: local recipients get the message through the ingest path,
+// encrypted to their keys; remote ones go to the outbound submitter, or are refused with a
+// clear code while none runs. The sender must be one of the account's own addresses.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readInbox } from '../helpers/mail.ts';
+import type { OutboundMessage } from '../../server/web/outbound.ts';
+import { b64, DOMAIN, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
+
+const mime = (from: string, to: string, subject: string) =>
+  Buffer.from(`From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@${DOMAIN}>\r\n\r\nHello.\r\n`);
+
+describe('web send', () => {
+  let bed: WebTestbed;
+  let sender: BrowserLikeClient;
+  let recipientId: string;
+  const queued: OutboundMessage[] = [];
+
+  before(async () => {
+    bed = await startWebTestbed({ web: { outbound: { submit: async (message) => void queued.push(message) } } });
+    await bed.createAccount(`writer@${DOMAIN}`);
+    ({ accountId: recipientId } = await bed.createAccount(`receiver@${DOMAIN}`));
+    sender = bed.client();
+    await sender.login(`writer@${DOMAIN}`);
+  });
+  after(() => bed.close());
+
+  test('a local recipient receives the message encrypted to their keys; remote ones are queued', async () => {
+    const message = mime(`Writer <writer@${DOMAIN}>`, `receiver@${DOMAIN}, far@remote.example`, 'First contact');
+    const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: [`Receiver@${DOMAIN}`, 'far@remote.example', `nobody@${DOMAIN}`], message: b64(message) });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.recipients.map((entry: { address: string; status: string; code?: string }) => [entry.address, entry.status, entry.code]), [
+      [`nobody@${DOMAIN}`, 'failed', 'ACCOUNT_NONEXISTENT'],
+      [`receiver@${DOMAIN}`, 'delivered', undefined],
+      ['far@remote.example', 'queued', undefined],
+    ]);
+    const receiver = bed.client();
+    await receiver.login(`receiver@${DOMAIN}`);
+    const [stored] = await readInbox(bed.core, receiver.keys!, recipientId);
+    assert.match(stored!.toString(), /^Received: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/, 'our Received header, without a client address');
+    assert.ok(stored!.subarray(stored!.indexOf('From:')).equals(message));
+    assert.equal(queued.length, 1);
+    assert.deepEqual(queued[0]!.recipients, ['far@remote.example']);
+    assert.equal(queued[0]!.from, `writer@${DOMAIN}`);
+  });
+
+  test('only the account\'s own addresses may send', async () => {
+    const forged = await sender.request('POST', '/api/send', { from: `receiver@${DOMAIN}`, recipients: [`receiver@${DOMAIN}`], message: b64(mime(`receiver@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged')) });
+    assert.equal(forged.status, 403);
+    assert.equal(forged.body.code, 'SENDER_NOT_OWNED');
+    const header = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: [`receiver@${DOMAIN}`], message: b64(mime(`ceo@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged header')) });
+    assert.equal(header.body.code, 'SENDER_NOT_OWNED');
+  });
+
+  test('without an outbound path, remote recipients are refused with a clear code', async () => {
+    const plain = await startWebTestbed();
+    try {
+      await plain.createAccount(`lonely@${DOMAIN}`);
+      const client = plain.client();
+      await client.login(`lonely@${DOMAIN}`);
+      const response = await client.request('POST', '/api/send', { from: `lonely@${DOMAIN}`, recipients: ['far@remote.example'], message: b64(mime(`lonely@${DOMAIN}`, 'far@remote.example', 'out')) });
+      assert.deepEqual(response.body.recipients, [{ address: 'far@remote.example', status: 'failed', code: 'REMOTE_DELIVERY_UNAVAILABLE', message: 'this server cannot send to other servers yet' }]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('too many recipients are refused before anything is sent', async () => {
+    const many = Array.from({ length: bed.config.limits.recipientsPerMessage + 1 }, (_, index) => `r${index}@remote.example`);
+    const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: many, message: b64(mime(`writer@${DOMAIN}`, 'x@remote.example', 'many')) });
+    assert.equal(response.status, 400);
+  });
+});
