@@ -21,7 +21,8 @@ import type { OutboundQueue } from './queue/outbound-queue.ts';
 import { parseConfiguredReply } from './smtp/configured-reply.ts';
 import { startMx, type RunningListener } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
-import { SubmissionAuthenticator } from './smtp/submission-auth.ts';
+import { AppPasswordLogin } from './auth/app-password-login.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
 import { SendingLimits } from './smtp/submission-limits.ts';
 import { openLevelStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -94,13 +95,24 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       );
     }
     if (config.smtp.submission.enabled || config.smtp.submissions.enabled) {
-      // One authenticator and one set of limits for both ports: throttling and sending
+      // One login and one set of limits for both ports: throttling and sending
       // limits must not double by switching port.
       const submission = {
         core,
         queue: outbound.queue,
         dkim: outbound.dkim,
-        authenticator: new SubmissionAuthenticator(core, config.smtp.submission),
+        login: new AppPasswordLogin(
+          core,
+          new LoginThrottle(
+            {
+              windowMs: config.smtp.submission.authFailureWindowMs,
+              maxFailuresPerSource: config.smtp.submission.authMaxFailures,
+              maxFailuresPerAccount: config.smtp.submission.authMaxFailuresPerAccount,
+            },
+            core.context.clock,
+          ),
+          config.smtp.submission.authFailureDelayMs,
+        ),
         limits: new SendingLimits(core.context.clock, config.limits),
         config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },
         tls,

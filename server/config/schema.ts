@@ -133,6 +133,9 @@ export const ConfigSchema = Type.Object(
             /** Failed AUTHs from one client address (counted in memory only) before further
              * attempts are refused for authFailureWindowMs. */
             authMaxFailures: Type.Integer({ minimum: 1, default: 10 }),
+            /** Failed AUTHs for one address, from any client, before further attempts for it are
+             * refused; high, so that nobody can lock a user out cheaply. */
+            authMaxFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
             authFailureWindowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
           },
           { default: {}, additionalProperties: false },

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import zlib from 'node:zlib';
+import { throttleSourceOf } from '../auth/login-throttle.ts';
 import { appendCommand } from './proto/commands/append.ts';
 import {
   ProtoError,
@@ -92,7 +93,7 @@ export class ImapConnection {
       id: options.id,
       services,
       // Held in memory for the login throttle only; never logged, never stored.
-      clientAddress: options.socket.remoteAddress ?? 'unknown',
+      loginSource: throttleSourceOf(options.socket.remoteAddress),
       secure: options.implicitTls,
       starttlsOffered: !options.implicitTls,
     });

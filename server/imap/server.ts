@@ -12,14 +12,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import type { SealpostCrypto } from '../../crypto/api.ts';
+import { AppPasswordLogin } from '../auth/app-password-login.ts';
+import { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Config } from '../config/schema.ts';
 import type { MailCore } from '../core/mail-core.ts';
+import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import { ImapConnection } from './connection.ts';
 import { FolderSnapshots } from './folder-snapshots.ts';
-import { LoginThrottle } from './login-throttle.ts';
 import { AccountConnections, type ImapServices } from './session.ts';
 
+/** Every failed login is answered this long after it began: slower than any lookup, and a
+ * client can try only a few secrets per second per connection. */
+const LOGIN_FAILURE_DELAY_MS = 250;
+/** How long a failed login counts against the client and the address. */
+const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 /** Time a client gets to finish the TLS handshake on the implicit-TLS port. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time the connections get to say BYE when the server stops. */
@@ -49,7 +56,14 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     crypto: options.crypto,
     logger,
     config: { limits: config.imap.limits, appendLimit: config.limits.messageMaxBytes },
-    throttle: new LoginThrottle({ perClient: config.imap.limits.loginFailuresPerClient, perAccount: config.imap.limits.loginFailuresPerAccount }),
+    login: new AppPasswordLogin(
+      options.core,
+      new LoginThrottle(
+        { windowMs: LOGIN_FAILURE_WINDOW_MS, maxFailuresPerSource: config.imap.limits.loginFailuresPerClient, maxFailuresPerAccount: config.imap.limits.loginFailuresPerAccount },
+        options.core.context.clock,
+      ),
+      LOGIN_FAILURE_DELAY_MS,
+    ),
     connections: new AccountConnections(),
     snapshots: new FolderSnapshots(options.core),
   };
@@ -91,16 +105,9 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
         server = createPlainServer((socket) => accept(socket, false));
       }
       server.on('error', (error: Error & { code?: string }) => logger.error({ code: error.code }, 'imap: listener error'));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const address = server.address();
+      const boundPort = await bindListener(server, port, host);
       return {
-        port: typeof address === 'object' && address ? address.port : port,
+        port: boundPort,
         async close() {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           await Promise.race([

@@ -4,6 +4,7 @@
 // selected mailbox view. Changes made by other sessions arrive as core events and wait in
 // the view until `announcements` is called at a moment the protocol allows.
 import type { MailboxKeys, SealpostCrypto } from '../../crypto/api.ts';
+import type { AppPasswordLogin } from '../auth/app-password-login.ts';
 import type { MailEvent } from '../core/events.ts';
 import type { NamedFolder } from '../core/folder-tree.ts';
 import type { MailCore } from '../core/mail-core.ts';
@@ -12,7 +13,6 @@ import { SUMMARY_VERSION, analyzeMessage, type MessageSummary } from '../mime/st
 import type { Logger } from '../log.ts';
 import type { ImapConfig } from './config.ts';
 import type { FolderSnapshots } from './folder-snapshots.ts';
-import type { LoginThrottle } from './login-throttle.ts';
 import {
   resolveSequenceNumbers,
   resolveUids,
@@ -31,7 +31,7 @@ export interface ImapServices {
   crypto: SealpostCrypto;
   logger: Logger;
   config: ImapConfig;
-  throttle: LoginThrottle;
+  login: AppPasswordLogin;
   snapshots: FolderSnapshots;
   connections: AccountConnections;
 }
@@ -72,8 +72,9 @@ export class Session {
   readonly id: string;
   readonly services: ImapServices;
   readonly logger: Logger;
-  /** Kept in memory for throttling only; never logged or stored. */
-  readonly clientAddress: string;
+  /** The client's login throttling key (throttleSourceOf); kept in memory for throttling
+   * only, never logged or stored. */
+  readonly loginSource: string;
   state: SessionState = 'not-authenticated';
   /** TLS is active (implicit, or after STARTTLS). */
   secure: boolean;
@@ -97,11 +98,11 @@ export class Session {
   /** Decrypted summaries by folder and UID, kept across re-selection of a folder. */
   readonly #summaries = new Map<string, MessageSummary>();
 
-  constructor(options: { id: string; services: ImapServices; clientAddress: string; secure: boolean; starttlsOffered: boolean }) {
+  constructor(options: { id: string; services: ImapServices; loginSource: string; secure: boolean; starttlsOffered: boolean }) {
     this.id = options.id;
     this.services = options.services;
     this.logger = options.services.logger;
-    this.clientAddress = options.clientAddress;
+    this.loginSource = options.loginSource;
     this.secure = options.secure;
     this.starttlsOffered = options.starttlsOffered;
   }

@@ -10,12 +10,13 @@
 // logged, and the client's address is used for nothing but that count.
 import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import { AppPasswordLogin } from '../auth/app-password-login.ts';
+import { LoginThrottle, throttleSourceOf } from '../auth/login-throttle.ts';
 import type { Config } from '../config/schema.ts';
 import type { MailCore } from '../core/mail-core.ts';
+import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import { Pop3Connection, type ConnectionOptions } from './connection.ts';
-import { AppPasswordLogin } from './login.ts';
-import { LoginThrottle, throttleSourceOf } from './login-throttle.ts';
 import { MailboxLocks } from './mailbox-locks.ts';
 import { errLine } from './proto/index.ts';
 
@@ -106,16 +107,9 @@ export class Pop3Service {
         : createPlainServer().on('connection', (socket: Socket) => {
             if (admit(socket)) accept(socket);
           });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
+    const boundPort = await bindListener(server, port, host);
     return {
-      port: typeof address === 'object' && address ? address.port : port,
+      port: boundPort,
       close: async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await Promise.all([...open].map((connection) => connection.shutdown()));

@@ -15,7 +15,7 @@ import { isMailError } from '../core/errors.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { MessageRecord } from '../core/records.ts';
 import type { Logger } from '../log.ts';
-import type { AppPasswordLogin } from './login.ts';
+import type { AppPasswordLogin } from '../auth/app-password-login.ts';
 import type { MailboxLocks } from './mailbox-locks.ts';
 import { Maildrop, type MaildropMessage } from './maildrop.ts';
 import {

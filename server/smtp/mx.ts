@@ -10,6 +10,7 @@ import { splitAddress } from '../core/addresses.ts';
 import { isMailError } from '../core/errors.ts';
 import type { IngestRecipient } from '../core/ingest.ts';
 import type { MailCore } from '../core/mail-core.ts';
+import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
@@ -158,16 +159,8 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
   // so only the code is logged.
   server.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'mx: connection error'));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.server.address();
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
+    port: await bindListener(server.server, options.port, options.host),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

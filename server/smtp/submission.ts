@@ -9,12 +9,15 @@
 // encrypted outbound queue, DKIM-signed while the message streams in, durable before 250.
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { AppPasswordLogin } from '../auth/app-password-login.ts';
+import { throttleSourceOf } from '../auth/login-throttle.ts';
 import type { Config } from '../config/schema.ts';
 import { splitAddress, validateDomainName } from '../core/addresses.ts';
 import { isMailError, MailError } from '../core/errors.ts';
 import type { IngestRecipient } from '../core/ingest.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { DkimKeyring } from '../dkim/keys.ts';
+import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import type { OutboundMessageWriter, OutboundQueue } from '../queue/outbound-queue.ts';
 import { buildDsn } from '../queue/dsn.ts';
@@ -23,7 +26,6 @@ import type { ConfiguredReply } from './configured-reply.ts';
 import type { RunningListener } from './mx.ts';
 import { receivedHeader } from './received-header.ts';
 import type { SendingLimits } from './submission-limits.ts';
-import type { SubmissionAuthenticator, SubmissionUser } from './submission-auth.ts';
 import { authorAddresses, completeHeaders, headerFields, HeaderSectionTooLarge, readHeaderSection } from './submission-headers.ts';
 
 export interface SubmissionOptions {
@@ -31,7 +33,7 @@ export interface SubmissionOptions {
   /** Null when outbound delivery is disabled: then only local recipients are accepted. */
   queue: OutboundQueue | null;
   dkim: DkimKeyring;
-  authenticator: SubmissionAuthenticator;
+  login: AppPasswordLogin;
   limits: SendingLimits;
   config: Pick<Config, 'hostname' | 'limits'> & { submission: Config['smtp']['submission'] };
   tls: { key: string | Buffer; cert: string | Buffer };
@@ -48,6 +50,11 @@ export interface SubmissionOptions {
  * a second configured account), then must reconnect. */
 const MAX_AUTH_ATTEMPTS_PER_CONNECTION = 3;
 
+/** Who an authenticated session is; the keys the app password unlocked are wiped at once. */
+interface SubmissionUser {
+  accountId: string;
+}
+
 type SubmissionSession = SMTPServerSession & {
   pendingEnhancedStatus?: string;
   authAttempts?: number;
@@ -57,7 +64,7 @@ type SubmissionSession = SMTPServerSession & {
 
 export async function startSubmission(options: SubmissionOptions): Promise<RunningListener> {
   installEnhancedStatusOverride();
-  const { core, queue, config, logger, authenticator, limits } = options;
+  const { core, queue, config, logger, login, limits } = options;
   const listenerName = options.implicitTls ? 'submissions' : 'submission';
   const userOf = (session: SubmissionSession) => session.user as SubmissionUser | undefined;
 
@@ -97,13 +104,18 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
         return callback(smtpReply(session, 421, '4.7.0', 'Too many failed logins on this connection; closing'));
       }
       // The client address is a throttling key in memory and goes nowhere else.
-      authenticator
-        .authenticate(session.remoteAddress, auth.username ?? '', auth.password ?? '')
-        .then((result) => {
-          if (result.ok) return callback(null, { user: result.user });
-          if (result.reason === 'throttled') return callback(smtpReply(session, 454, '4.7.0', 'Too many failed logins; try again later'));
+      login
+        .attempt(auth.username ?? '', auth.password ?? '', throttleSourceOf(session.remoteAddress))
+        .then((outcome) => {
+          if (outcome.kind === 'unlocked') {
+            const { accountId, keys } = outcome.unlocked;
+            core.context.crypto.wipe(keys.masterKey, keys.privateKey);
+            const user: SubmissionUser = { accountId };
+            return callback(null, { user });
+          }
+          if (outcome.kind === 'throttled') return callback(smtpReply(session, 454, '4.7.0', 'Too many failed logins; try again later'));
           // RFC 7372: 5.7.13, user account disabled; said only to whoever knew the password.
-          if (result.reason === 'disabled') return callback(smtpReply(session, 525, '5.7.13', `Account disabled: ${result.message}`));
+          if (outcome.kind === 'disabled') return callback(smtpReply(session, 525, '5.7.13', `Account disabled: ${outcome.reason}`));
           callback(smtpReply(session, 535, '5.7.8', 'Authentication failed: wrong address or app password'));
         })
         .catch((error: unknown) => {
@@ -327,16 +339,8 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
   // so only the code is logged.
   server.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, `${listenerName}: connection error`));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.server.address();
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
+    port: await bindListener(server.server, options.port, options.host),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,5 +1,5 @@
 // tag CREATE mailbox [SP "(" "USE" SP "(" use-attr ... ")" ")"]    (CREATE-SPECIAL-USE, RFC 6154)
-// Missing parents are created too; the name is stored only encrypted (core/folder-names.ts).
+// Missing parents are created too; the name is stored only encrypted (shared/folder-names.ts).
 // \All and \Flagged would be virtual folders, which Sealpost does not have.
 import type { SpecialUse } from '../../core/records.ts';
 import type { CommandHandler } from '../command.ts';

@@ -3,7 +3,7 @@
 // success, and the keys IPv6 clients are counted under.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle, throttleSourceOf } from '../../server/pop3/login-throttle.ts';
+import { LoginThrottle, throttleSourceOf } from '../../server/auth/login-throttle.ts';
 
 function throttle(limits: { perSource: number; perAccount: number }) {
   let now = 1_000_000;
@@ -50,4 +50,12 @@ test('sources: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 by /64', () => {
   assert.equal(throttleSourceOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
   assert.equal(throttleSourceOf('64:ff9b::192.0.2.7'), '64:ff9b:0:0::/64');
   assert.equal(throttleSourceOf(undefined), 'unknown');
+});
+
+test('a failure that names no possible account counts against the source only', () => {
+  const { throttle: gate } = throttle({ perSource: 2, perAccount: 1 });
+  gate.recordFailure('10.0.0.1', null);
+  assert.equal(gate.isBlocked('10.0.0.2', ''), false, 'no account key was counted');
+  gate.recordFailure('10.0.0.1', null);
+  assert.equal(gate.isBlocked('10.0.0.1', 'alice@x.test'), true);
 });

@@ -40,9 +40,10 @@ export class LoginThrottle {
     return this.#failures(sourceKey(source)) >= this.#limits.maxFailuresPerSource || this.#failures(accountKey(account)) >= this.#limits.maxFailuresPerAccount;
   }
 
-  recordFailure(source: string, account: string): void {
+  /** `account` is null when the input named no possible address (only the source counts). */
+  recordFailure(source: string, account: string | null): void {
     this.#count(sourceKey(source));
-    this.#count(accountKey(account));
+    if (account !== null) this.#count(accountKey(account));
   }
 
   /** The account's own failures are forgiven once its secret was given; the source's are
