@@ -2,6 +2,7 @@
 // (reached over the admin socket) or the CLI itself when no server runs. Requests carry only
 // what a client derived: verifiers, wrapped keys, public keys. Never a password.
 import type { AccountKeyMaterial } from '../../crypto/account-keys.ts';
+import type { WireAccountKeys } from '../../shared/account-wire.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import { fromBase64 } from '../core/records.ts';
 import type { QueueAdmin, QueueListing } from '../queue/admin.ts';
@@ -17,22 +18,11 @@ export interface AdminCallContext {
   progress(update: unknown): void;
 }
 
-/** Binary fields travel as base64 in JSON. */
-export interface WireAccountKeyMaterial {
-  kdf: AccountKeyMaterial['kdf'];
-  salt: string;
-  passwordVerifier: string;
-  passwordSlot: string;
-  publicKey: string;
-  encryptedPrivateKey: string;
-  recovery: { verifier: string; wrappedMasterKey: string };
-}
-
 export interface AdminMethods {
   status(params: Record<string, never>): Promise<{ accounts: number; domains: string[] }>;
   'domain.add'(params: { name: string }): Promise<{ name: string }>;
   'domain.list'(params: Record<string, never>): Promise<{ domains: string[] }>;
-  'account.create'(params: { address: string; material: WireAccountKeyMaterial }): Promise<{ id: string; address: string }>;
+  'account.create'(params: { address: string; material: WireAccountKeys }): Promise<{ id: string; address: string }>;
   /** The locked key material: enough to derive from a password on the client side. */
   'account.locked'(params: { address: string }): Promise<{
     id: string;

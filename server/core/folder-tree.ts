@@ -9,7 +9,7 @@
 import type { MailboxKeys } from '../../crypto/api.ts';
 import type { CoreContext } from './context.ts';
 import { MailError } from './errors.ts';
-import { openFolderName, sealFolderName } from './folder-names.ts';
+import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { DEFAULT_FOLDERS, DEFAULT_FOLDER_NAMES, type Folders } from './folders.ts';
 import type { Mailbox } from './mailbox.ts';
 import type { Messages } from './messages.ts';

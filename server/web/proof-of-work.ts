@@ -1,8 +1,9 @@
 // Proof of work for signups, instead of a captcha or an IP check: the server hands out a
-// random challenge; the browser searches for a nonce such that SHA-256(challenge ":" nonce)
-// begins with `bits` zero bits (2^bits hashes on average) and sends it with the signup.
-// Challenges live in memory, are single-use and expire, so a solution cannot be replayed.
-import { createHash, randomBytes } from 'node:crypto';
+// random challenge; the browser solves the puzzle (shared/proof-of-work.ts) and sends the
+// nonce with the signup. Challenges live in memory, are single-use and expire, so a
+// solution cannot be replayed.
+import { randomBytes } from 'node:crypto';
+import { solvesProofOfWork } from '../../shared/proof-of-work.ts';
 import type { Clock } from '../core/context.ts';
 
 /** Long enough to solve on a slow phone, short enough that a stockpile goes stale. */
@@ -42,24 +43,13 @@ export class ProofOfWork {
     return { challenge, ...entry };
   }
 
-  /** Consumes the challenge whether or not the nonce solves it: one attempt each. */
-  redeem(challenge: string, nonce: string): boolean {
+  /** Consumes the challenge whether or not the nonce solves it: one attempt each (the
+   * challenge is gone before the first await, so concurrent tries cannot both use it). */
+  async redeem(challenge: string, nonce: string): Promise<boolean> {
     const entry = this.#outstanding.get(challenge);
     if (!entry) return false;
     this.#outstanding.delete(challenge);
     if (entry.expiresAt <= this.#clock.now() || nonce.length > MAX_NONCE_LENGTH) return false;
-    return leadingZeroBits(createHash('sha256').update(`${challenge}:${nonce}`).digest()) >= entry.bits;
+    return solvesProofOfWork(challenge, nonce, entry.bits);
   }
-}
-
-export function leadingZeroBits(bytes: Uint8Array): number {
-  let bits = 0;
-  for (const byte of bytes) {
-    if (byte === 0) {
-      bits += 8;
-      continue;
-    }
-    return bits + Math.clz32(byte) - 24;
-  }
-  return bits;
 }

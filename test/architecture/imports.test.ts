@@ -1,6 +1,7 @@
 // Import direction is one way (STYLE.md): crypto/ and the pure protocol and MIME modules
-// import nothing of ours; the core sees the store only through its interface; front-ends
-// reach the store only through the core; nothing outside crypto/ touches libsodium.
+// import nothing of ours; shared/ (code both the browser and the server run) builds only on
+// crypto/; the core sees the store only through its interface; front-ends reach the store
+// only through the core; nothing outside crypto/ touches libsodium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -42,27 +43,47 @@ test('crypto/ imports only itself and libsodium, and nothing of Node or the DOM 
   );
 });
 
+test('shared/ runs in the browser and in Node alike: it imports only itself and crypto/\'s portable modules', async () => {
+  const imports = await importsOf('shared');
+  assert.deepEqual(violations(imports, (t) => t.startsWith('shared/') || (t.startsWith('crypto/') && !/^crypto\/(node\.ts|backends\/)/.test(t))), []);
+  const nodeGlobals: string[] = [];
+  for await (const file of filesUnder(join(ROOT, 'shared'))) {
+    if (/\b(Buffer|process|require)\b/.test(await readFile(file, 'utf8'))) nodeGlobals.push(relative(ROOT, file));
+  }
+  assert.deepEqual(nodeGlobals, [], 'no Node globals in shared/');
+});
+
 test('only crypto/ touches libsodium', async () => {
-  for (const directory of ['server', 'client', 'scripts']) {
+  for (const directory of ['server', 'client', 'shared', 'scripts']) {
     const imports = await importsOf(directory).catch(() => []);
     assert.deepEqual(violations(imports, (t) => !/sodium/.test(t)), [], directory);
   }
 });
 
 test('the IMAP and POP3 wire layers and the MIME module import nothing of ours outside themselves', async () => {
-  assert.deepEqual(violations(await importsOf('server/imap/proto'), (t) => t.startsWith('server/imap/proto/') || !/^(server|crypto|client)\//.test(t)), []);
-  assert.deepEqual(violations(await importsOf('server/pop3/proto'), (t) => t.startsWith('server/pop3/proto/') || !/^(server|crypto|client)\//.test(t)), []);
-  assert.deepEqual(violations(await importsOf('server/mime'), (t) => t.startsWith('server/mime/') || !/^(server|crypto|client)\//.test(t)), []);
+  assert.deepEqual(violations(await importsOf('server/imap/proto'), (t) => t.startsWith('server/imap/proto/') || !/^(server|crypto|client|shared)\//.test(t)), []);
+  assert.deepEqual(violations(await importsOf('server/pop3/proto'), (t) => t.startsWith('server/pop3/proto/') || !/^(server|crypto|client|shared)\//.test(t)), []);
+  assert.deepEqual(violations(await importsOf('server/mime'), (t) => t.startsWith('server/mime/') || !/^(server|crypto|client|shared)\//.test(t)), []);
 });
 
 test('the store imports nothing of the core or the front-ends', async () => {
-  assert.deepEqual(violations(await importsOf('server/store'), (t) => t.startsWith('server/store/') || !/^(server|crypto|client)\//.test(t)), []);
+  assert.deepEqual(violations(await importsOf('server/store'), (t) => t.startsWith('server/store/') || !/^(server|crypto|client|shared)\//.test(t)), []);
 });
 
 test('the core sees the store only through its interface and knows no protocol', async () => {
   const allowed = (t: string) =>
-    t.startsWith('server/core/') || t === 'server/store/types.ts' || t.startsWith('crypto/') || t.startsWith('server/mime/') || !/^(server|crypto|client)\//.test(t);
+    t.startsWith('server/core/') ||
+    t === 'server/store/types.ts' ||
+    t.startsWith('crypto/') ||
+    t.startsWith('server/mime/') ||
+    t.startsWith('shared/') ||
+    !/^(server|crypto|client|shared)\//.test(t);
   assert.deepEqual(violations(await importsOf('server/core'), allowed), []);
+});
+
+test('the shared login reaches accounts only through the core, and knows no protocol', async () => {
+  const allowed = (t: string) => t.startsWith('server/auth/') || t.startsWith('server/core/') || t.startsWith('shared/') || !/^(server|crypto|client|shared)\//.test(t);
+  assert.deepEqual(violations(await importsOf('server/auth'), allowed), []);
 });
 
 test('front-ends reach the store only through the core', async () => {

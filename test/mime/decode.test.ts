@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import {
   concatBytes,
@@ -15,23 +14,8 @@ import {
 import { htmlToText } from '../../server/mime/html-text.ts';
 import { analyzeMessage } from '../../server/mime/structure.ts';
 import { findPart } from '../../server/mime/part-numbering.ts';
-
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/mime/${name}.eml`, import.meta.url)));
-const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const latin1Bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
-const latin1 = (data: Uint8Array): string => Buffer.from(data).toString('latin1');
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.ts';
+import { bytes, fixture, latin1, latin1Bytes } from './bytes.ts';
 
 function decodeInPieces(input: Uint8Array, encoding: string, random: () => number): Uint8Array {
   const decoder = createTransferDecoder(encoding);
@@ -122,7 +106,7 @@ describe('charsets', () => {
 
 describe('content-transfer-encodings', () => {
   test('base64 decodes in pieces of any size exactly as in one piece', () => {
-    const random = randomSource(7);
+    const random = seededRandom(7);
     for (let round = 0; round < 200; round++) {
       const data = new Uint8Array(Math.floor(random() * 300)).map(() => Math.floor(random() * 256));
       const encoded = bytes(Buffer.from(data).toString('base64').replace(/.{1,76}/g, '$&\r\n'));
@@ -142,7 +126,7 @@ describe('content-transfer-encodings', () => {
     const encoded = bytes('Caf=C3=A9 =\r\nsoft=\nbreak=  \r\nend =ZZ =4 x=3d\r\nlast=');
     const expected = 'Café softbreakend =ZZ =4 x=\r\nlast';
     assert.equal(Buffer.from(decodeTransferEncoding(encoded, 'quoted-printable')).toString('utf-8'), expected);
-    const random = randomSource(11);
+    const random = seededRandom(11);
     for (let round = 0; round < 200; round++) {
       assert.equal(Buffer.from(decodeInPieces(encoded, 'quoted-printable', random)).toString('utf-8'), expected);
     }

@@ -9,6 +9,7 @@ import { analyzeMessage, createMessageAnalyzer } from '../../server/mime/structu
 import { extractText } from '../../server/mime/decode.ts';
 import { sectionRange } from '../../server/mime/imap-format.ts';
 import { assertWellFormed } from './invariants.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const fixturesDirectory = new URL('../fixtures/mime/', import.meta.url);
 const fixtures = readdirSync(fixturesDirectory)
@@ -18,17 +19,6 @@ const encoder = new TextEncoder();
 
 /** Longest time one small fuzzed message may take; real ones take well under 1 ms. */
 const SLOW_MESSAGE_MS = 250;
-
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   '\r\n', '\n', '\r', '--b', '--b--', '--c', '--c--', '--', ' ', '\t', 'text ', '\0', '\xff\xfe', '=?', '?=', '<', '>', '"',
@@ -116,12 +106,12 @@ function check(raw: Uint8Array, random: () => number, compareStreaming: boolean)
 }
 
 test('random token soup: 2000 messages', () => {
-  const random = randomSource(1);
+  const random = seededRandom(1);
   for (let round = 0; round < 2000; round++) check(randomMessage(random), random, round % 4 === 0);
 });
 
 test('mutated fixtures: 3000 messages', () => {
-  const random = randomSource(2);
+  const random = seededRandom(2);
   for (let round = 0; round < 3000; round++) {
     const base = fixtures[round % fixtures.length]!;
     check(mutate(base, random), random, round % 5 === 0);
@@ -129,7 +119,7 @@ test('mutated fixtures: 3000 messages', () => {
 });
 
 test('pure random bytes: 300 messages', () => {
-  const random = randomSource(3);
+  const random = seededRandom(3);
   for (let round = 0; round < 300; round++) {
     const raw = new Uint8Array(Math.floor(random() * 4000)).map(() => (random() < 0.2 ? 0x0a : Math.floor(random() * 256)));
     check(raw, random, round % 3 === 0);

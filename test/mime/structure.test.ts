@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -15,24 +15,11 @@ import {
 import type { MessageSummary, MimePart } from '../../server/mime/structure.ts';
 import { findPart } from '../../server/mime/part-numbering.ts';
 import { assertWellFormed } from './invariants.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
+import { bytes, fixture, latin1, latin1Bytes } from './bytes.ts';
 
 const fixturesDirectory = new URL('../fixtures/mime/', import.meta.url);
 const fixtureNames = readdirSync(fixturesDirectory).filter((name) => name.endsWith('.eml')).map((name) => name.slice(0, -4));
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`${name}.eml`, fixturesDirectory)));
-const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const latin1Bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
-const latin1 = (data: Uint8Array): string => Buffer.from(data).toString('latin1');
-
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function analyzeInPieces(raw: Uint8Array, pieceSize: () => number): MessageSummary {
   const analyzer = createMessageAnalyzer();
@@ -224,7 +211,7 @@ describe('summary of the fixtures', () => {
 
 describe('streaming', () => {
   test('pieces of random sizes, including single octets, give the identical summary', () => {
-    const random = randomSource(2024);
+    const random = seededRandom(2024);
     for (const name of fixtureNames) {
       const raw = fixture(name);
       const whole = JSON.stringify(analyzeMessage(raw));
@@ -415,7 +402,7 @@ describe('malformed MIME gets a best-effort summary', () => {
   });
 
   test('binary garbage and NUL octets never break the analysis', () => {
-    const random = randomSource(99);
+    const random = seededRandom(99);
     for (let round = 0; round < 20; round++) {
       const raw = new Uint8Array(5000 + Math.floor(random() * 50_000)).map(() => Math.floor(random() * 256));
       assertWellFormed(analyzeMessage(raw), raw);

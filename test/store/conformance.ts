@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BlobStore, KvOperation, KvStore, Store } from '../../server/store/types.ts';
 import { StoreError } from '../../server/store/types.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 export interface StoreBackend {
   name: string;
@@ -51,18 +52,6 @@ function isStoreError(code: StoreError['code'], message?: RegExp) {
 /** UTF-8 byte order, computed independently of the stores. */
 function utf8Sorted(keys: readonly string[]): string[] {
   return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-}
-
-/** A small deterministic PRNG (mulberry32) so shuffles are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {

@@ -1,18 +1,17 @@
 // The web client's pure modules, run in Node against the server's own code: the MIME it
-// builds parses back (server/mime and mailparser), folder names sealed in the browser open
-// in an IMAP session and back, threads group as a reader expects, and only our own
-// server's verdict headers are believed.
+// builds parses back (server/mime and mailparser), folder names sealed with the browser's
+// crypto backend open with the server's and back, threads group as a reader expects, and
+// only our own server's verdict headers are believed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { loadBrowserCrypto } from '../../crypto/browser.ts';
 import { loadNodeCrypto } from '../../crypto/node.ts';
-import { openFolderName as openOnServer, sealFolderName as sealOnServer } from '../../server/core/folder-names.ts';
 import { analyzeMessage } from '../../server/mime/structure.ts';
+import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { parseAddressList } from '../../client/src/lib/addresses.ts';
 import { buildMessage, encodeWords, quotedPrintable } from '../../client/src/lib/compose-mime.ts';
 import { threadRows } from '../../client/src/lib/threads.ts';
-import { openFolderName, sealFolderName } from '../../client/src/lib/worker/folder-names.ts';
 import { authenticationResults, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
 import type { MessageSummary } from '../../client/src/lib/worker/protocol.ts';
 
@@ -83,16 +82,16 @@ describe('web client: composing MIME', () => {
   });
 });
 
-describe('web client: crypto twins', () => {
-  test('folder names sealed in the browser open on the server and back', async () => {
+describe('web client: the browser\'s crypto backend and the server\'s', () => {
+  test('folder names sealed with the browser\'s crypto open with the server\'s and back', async () => {
     const server = await loadNodeCrypto();
     const browser = await loadBrowserCrypto();
     const masterKey = server.newMasterKey();
     const identity = server.newIdentity(masterKey);
     const keys = server.openIdentity(identity, masterKey);
     const sealedInBrowser = sealFolderName(browser, keys, 'Reisen/2026 Sommer ☀');
-    assert.equal(openOnServer(server, keys, sealedInBrowser), 'Reisen/2026 Sommer ☀');
-    assert.equal(openFolderName(browser, keys, sealOnServer(server, keys, 'Work')), 'Work');
+    assert.equal(openFolderName(server, keys, sealedInBrowser), 'Reisen/2026 Sommer ☀');
+    assert.equal(openFolderName(browser, keys, sealFolderName(server, keys, 'Work')), 'Work');
     assert.throws(() => openFolderName(browser, keys, sealedInBrowser.slice(0, -4) + 'AAA='));
   });
 });

@@ -1,8 +1,8 @@
 // Folders through the web API: names sealed by the client in the format IMAP reads
-// (server/core/folder-names.ts), counters in clear, default folders protected.
+// (shared/folder-names.ts), counters in clear, default folders protected.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openFolderName, sealFolderName } from '../../server/core/folder-names.ts';
+import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { DOMAIN, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
 
 describe('web folder API', () => {

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { leadingZeroBits } from '../../server/web/proof-of-work.ts';
-import { b64, DOMAIN, solveProofOfWork, startWebTestbed, type WebTestbed } from './support.ts';
+import { leadingZeroBits, solveProofOfWork } from '../../shared/proof-of-work.ts';
+import { b64, DOMAIN, startWebTestbed, type WebTestbed } from './support.ts';
 
 describe('web signup', () => {
   let bed: WebTestbed;
@@ -36,12 +36,19 @@ describe('web signup', () => {
     });
   });
 
+  test('the shared puzzle solver finds a nonce that Node\'s own SHA-256 confirms', async () => {
+    const bits = 12;
+    const nonce = await solveProofOfWork('fixed-challenge', bits);
+    assert.ok(leadingZeroBits(createHash('sha256').update(`fixed-challenge:${nonce}`).digest()) >= bits);
+    assert.equal(leadingZeroBits(new Uint8Array([0, 0, 0x10, 0xff])), 19);
+  });
+
   test('a challenge is good for one attempt, and only when solved', async () => {
     const client = bed.client();
     const first = await client.signup(`retry-one@${DOMAIN}`);
     assert.equal(first.response.status, 201);
     const challenge = await client.request('POST', '/api/signup/challenge');
-    const nonce = solveProofOfWork(challenge.body.challenge, challenge.body.bits);
+    const nonce = await solveProofOfWork(challenge.body.challenge, challenge.body.bits);
     const wrong = unsolvingNonce(challenge.body.challenge, challenge.body.bits);
     const attempt = (nonceToSend: string, address: string) =>
       client.request('POST', '/api/signup', { address, challenge: challenge.body.challenge, nonce: nonceToSend, keys: dummyKeys(bed) });
@@ -55,7 +62,7 @@ describe('web signup', () => {
     const late = await client.request('POST', '/api/signup', {
       address: `retry-three@${DOMAIN}`,
       challenge: expired.body.challenge,
-      nonce: solveProofOfWork(expired.body.challenge, expired.body.bits),
+      nonce: await solveProofOfWork(expired.body.challenge, expired.body.bits),
       keys: dummyKeys(bed),
     });
     assert.equal(late.body.code, 'PROOF_OF_WORK_FAILED');
@@ -83,7 +90,7 @@ describe('web signup', () => {
     assert.equal(taken.response.body.code, 'ADDRESS_TAKEN');
 
     const challenge = await client.request('POST', '/api/signup/challenge');
-    const nonce = solveProofOfWork(challenge.body.challenge, challenge.body.bits);
+    const nonce = await solveProofOfWork(challenge.body.challenge, challenge.body.bits);
     const weak = await client.request('POST', '/api/signup', {
       address: `weakling@${DOMAIN}`,
       challenge: challenge.body.challenge,

@@ -1,7 +1,6 @@
 // The web API in process, over the in-memory store, driven through fastify's inject() (no
 // socket) by a client that does what the browser does: derive from the password, send the
 // authKey, keep the cookie and the CSRF token, unlock the returned key material.
-import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { MailboxKeys, SealpostCrypto } from '../../crypto/api.ts';
@@ -13,7 +12,7 @@ import { servicePolicyOf } from '../../server/config/service-policy.ts';
 import { MailCore } from '../../server/core/mail-core.ts';
 import { createLogger } from '../../server/log.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
-import { leadingZeroBits } from '../../server/web/proof-of-work.ts';
+import { solveProofOfWork } from '../../shared/proof-of-work.ts';
 import { buildWebApp, type WebOptions } from '../../server/web/server.ts';
 import { TEST_KDF } from '../helpers/service.ts';
 
@@ -155,7 +154,7 @@ export class BrowserLikeClient {
     const { material, recoveryCode } = await createAccountKeys(this.crypto, password, options.body.kdf);
     const challenge = await this.request('POST', '/api/signup/challenge');
     if (challenge.status !== 200) return { response: challenge, recoveryCode };
-    const nonce = solveProofOfWork(challenge.body.challenge, challenge.body.bits);
+    const nonce = await solveProofOfWork(challenge.body.challenge, challenge.body.bits);
     const response = await this.request('POST', '/api/signup', {
       address,
       challenge: challenge.body.challenge,
@@ -171,12 +170,6 @@ export class BrowserLikeClient {
       },
     });
     return { response, recoveryCode };
-  }
-}
-
-export function solveProofOfWork(challenge: string, bits: number): string {
-  for (let nonce = 0; ; nonce++) {
-    if (leadingZeroBits(createHash('sha256').update(`${challenge}:${nonce}`).digest()) >= bits) return String(nonce);
   }
 }
 

@@ -3,9 +3,9 @@
 // to it through lib/crypto-client.ts with the messages of worker/protocol.ts.
 import { loadBrowserCrypto } from '../../../crypto/browser.ts';
 import * as account from './worker/account-crypto.ts';
-import { openFolderName, sealFolderName } from './worker/folder-names.ts';
+import { openFolderName, sealFolderName } from '../../../shared/folder-names.ts';
 import * as mail from './worker/mail-crypto.ts';
-import { solveProofOfWork } from './worker/proof-of-work.ts';
+import { solveProofOfWork } from '../../../shared/proof-of-work.ts';
 import type { WorkerMethod, WorkerMethods, WorkerRequest, WorkerResponse } from './worker/protocol.ts';
 import { vault } from './worker/vault.ts';
 

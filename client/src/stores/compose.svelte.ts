@@ -3,7 +3,7 @@
 // request), then an encrypted copy in Sent and the draft removed.
 import { formatMailbox, parseAddressList } from '../lib/addresses.ts';
 import { api } from '../lib/api.ts';
-import { toBase64 } from '../lib/base64.ts';
+import { toBase64 } from '../../../shared/base64.ts';
 import { buildMessage, newMessageId, type OutgoingAttachment } from '../lib/compose-mime.ts';
 import { callWorker } from '../lib/crypto-client.ts';
 import { htmlToText } from '../lib/html-text.ts';

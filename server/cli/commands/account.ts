@@ -2,6 +2,7 @@
 // typed here: the server (or store) receives only verifiers and wrapped keys.
 import { createAccountKeys, createSecretSlot } from '../../../crypto/account-keys.ts';
 import { loadNodeCrypto } from '../../../crypto/node.ts';
+import { accountKeysToWire } from '../../../shared/account-wire.ts';
 import { fromBase64, toBase64 } from '../../core/records.ts';
 import { openAdmin } from '../admin-access.ts';
 import type { Command } from '../command.ts';
@@ -33,15 +34,7 @@ export const accountCreateCommand: Command = {
     try {
       const account = await admin.call('account.create', {
         address,
-        material: {
-          kdf: material.kdf,
-          salt: toBase64(material.salt),
-          passwordVerifier: toBase64(material.passwordVerifier),
-          passwordSlot: toBase64(material.passwordSlot),
-          publicKey: toBase64(material.publicKey),
-          encryptedPrivateKey: toBase64(material.encryptedPrivateKey),
-          recovery: { verifier: toBase64(material.recovery.verifier), wrappedMasterKey: toBase64(material.recovery.wrappedMasterKey) },
-        },
+        material: accountKeysToWire(material),
       });
       print(`created ${account.address}`);
       print(`recovery code: ${recoveryCode}`);

@@ -1,5 +1,5 @@
 // Folders: ids and counters in clear, names only as the browser sealed them
-// (server/core/folder-names.ts format). The browser resolves names, keeps them unique and
+// (shared/folder-names.ts format). The browser resolves names, keeps them unique and
 // the hierarchy whole, since only it can read them.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';

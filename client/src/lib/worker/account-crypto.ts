@@ -3,8 +3,9 @@
 // password change by rewrap, and the encrypted settings record.
 import type { PasswordKdfParams, SealpostCrypto } from '../../../../crypto/api.ts';
 import { createAccountKeys, createSecretSlot, rewrapForNewPassword, unlockWithMasterKey } from '../../../../crypto/account-keys.ts';
-import { fromBase64, toBase64 } from '../base64.ts';
-import type { LockedAccount, WireAccountKeys } from './protocol.ts';
+import { accountKeysToWire, type WireAccountKeys } from '../../../../shared/account-wire.ts';
+import { fromBase64, toBase64 } from '../../../../shared/base64.ts';
+import type { LockedAccount } from './protocol.ts';
 import { vault } from './vault.ts';
 
 export async function deriveForLogin(crypto: SealpostCrypto, password: string, salt: string, kdf: PasswordKdfParams): Promise<{ authKey: string }> {
@@ -47,18 +48,7 @@ export async function deriveAuthKey(crypto: SealpostCrypto, password: string, sa
 
 export async function createAccount(crypto: SealpostCrypto, password: string, kdf: PasswordKdfParams): Promise<{ keys: WireAccountKeys; recoveryCode: string }> {
   const { material, recoveryCode } = await createAccountKeys(crypto, password, kdf);
-  return {
-    recoveryCode,
-    keys: {
-      kdf: material.kdf,
-      salt: toBase64(material.salt),
-      passwordVerifier: toBase64(material.passwordVerifier),
-      passwordSlot: toBase64(material.passwordSlot),
-      publicKey: toBase64(material.publicKey),
-      encryptedPrivateKey: toBase64(material.encryptedPrivateKey),
-      recovery: { verifier: toBase64(material.recovery.verifier), wrappedMasterKey: toBase64(material.recovery.wrappedMasterKey) },
-    },
-  };
+  return { recoveryCode, keys: accountKeysToWire(material) };
 }
 
 export function createAppPassword(crypto: SealpostCrypto): { appPassword: string; verifier: string; wrappedMasterKey: string } {

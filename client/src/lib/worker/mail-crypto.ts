@@ -5,7 +5,7 @@
 import type { SealpostCrypto } from '../../../../crypto/api.ts';
 import { decodeMetadata, encodeMetadata } from '../../../../server/core/metadata.ts';
 import { normalizeLineEndings } from '../../../../server/core/line-endings.ts';
-import { fromBase64, toBase64 } from '../base64.ts';
+import { fromBase64, toBase64 } from '../../../../shared/base64.ts';
 import { parseMessage as parse } from './message-parser.ts';
 import type { EncryptedRecord, MessageSummary, ParsedMessage, UploadCiphertext } from './protocol.ts';
 import { vault } from './vault.ts';

@@ -5,8 +5,9 @@
 // or transferred ArrayBuffers.
 import type { PasswordKdfParams } from '../../../../crypto/api.ts';
 import type { MessageSummary } from '../../../../server/mime/types.ts';
+import type { WireAccountKeys } from '../../../../shared/account-wire.ts';
 
-export type { MessageSummary, PasswordKdfParams };
+export type { MessageSummary, PasswordKdfParams, WireAccountKeys };
 
 /** The locked key material the server returns at login (all public or wrapped). */
 export interface LockedAccount {
@@ -16,17 +17,6 @@ export interface LockedAccount {
   passwordSlot: string;
   publicKey: string;
   encryptedPrivateKey: string;
-}
-
-/** What signup sends: verifiers, wrapped keys and the public key, never a secret. */
-export interface WireAccountKeys {
-  kdf: PasswordKdfParams;
-  salt: string;
-  passwordVerifier: string;
-  passwordSlot: string;
-  publicKey: string;
-  encryptedPrivateKey: string;
-  recovery: { verifier: string; wrappedMasterKey: string };
 }
 
 export interface EncryptedRecord {

@@ -1,6 +1,6 @@
-// Base64 for the browser and its worker (no Buffer there): the API carries every binary
-// value as standard base64. Converts in slices so that a 20 MB body never builds one giant
-// argument list.
+// Base64 with only what browsers and Node both have (atob, btoa), for code that runs in the
+// browser, its worker and the server alike: the API carries every binary value as standard
+// base64. Converts in slices so that a 20 MB body never builds one giant argument list.
 
 /** Bytes per String.fromCharCode call: far below engines' argument limits. */
 const SLICE = 0x8000;

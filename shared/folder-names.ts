@@ -1,12 +1,12 @@
 // Folder names are user content (DESIGN.md promise 1), so the server stores them only
 // encrypted. Each name gets its own random key, wrapped under the masterKey like a message's
-// content key; the name itself is a crypto record under that key. Only a session holding
-// the keys (an unlocked IMAP session, the browser) can read or write a name, and the same
-// construction works in the browser with the same crypto API.
+// content key; the name itself is a crypto record under that key. Only a holder of the keys
+// (an unlocked IMAP session, the browser's worker) can read or write a name; both run this
+// one module, so each reads the other's names.
 //
 //   sealed name = "1." base64(wrapContentKey(nameKey, masterKey)) "." base64(encryptRecord(nameKey, "folder-name", utf8(name)))
-import type { MailboxKeys, SealpostCrypto } from '../../crypto/api.ts';
-import { fromBase64, toBase64 } from './records.ts';
+import type { MailboxKeys, SealpostCrypto } from '../crypto/api.ts';
+import { fromBase64, toBase64 } from './base64.ts';
 
 const FORMAT_PREFIX = '1.';
 /** Domain separation: a name record never opens as another record type under the same key. */
@@ -26,7 +26,7 @@ export function sealFolderName(crypto: SealpostCrypto, keys: MailboxKeys, name: 
   }
 }
 
-/** Throws a CryptoError when the name was not sealed for these keys or was altered. */
+/** Throws when the name was not sealed for these keys, was altered or is malformed. */
 export function openFolderName(crypto: SealpostCrypto, keys: MailboxKeys, sealed: string): string {
   if (!sealed.startsWith(FORMAT_PREFIX)) throw new Error('unsupported folder name format');
   const [wrapped, record] = sealed.slice(FORMAT_PREFIX.length).split('.');
