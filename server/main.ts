@@ -112,6 +112,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
             core.context.clock,
           ),
           config.smtp.submission.authFailureDelayMs,
+          'smtp',
         ),
         limits: new SendingLimits(core.context.clock, config.limits),
         config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },

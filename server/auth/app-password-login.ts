@@ -7,6 +7,7 @@
 // 'app-password' open. Each protocol maps the outcome to its own replies.
 import { normalizeAddress } from '../core/addresses.ts';
 import type { UnlockedSession } from '../core/accounts.ts';
+import type { AppPasswordScope } from '../core/records.ts';
 import { isMailError } from '../core/errors.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -28,11 +29,14 @@ export class AppPasswordLogin {
   readonly #core: MailCore;
   readonly #throttle: LoginThrottle;
   readonly #failureDelayMs: number;
+  readonly #protocol: AppPasswordScope;
 
-  constructor(core: MailCore, throttle: LoginThrottle, failureDelayMs: number) {
+  /** `protocol` is checked against each app password's scope. */
+  constructor(core: MailCore, throttle: LoginThrottle, failureDelayMs: number, protocol: AppPasswordScope) {
     this.#core = core;
     this.#throttle = throttle;
     this.#failureDelayMs = failureDelayMs;
+    this.#protocol = protocol;
   }
 
   /** `source` is the client's throttling key (throttleSourceOf); it is only counted. Errors
@@ -48,7 +52,7 @@ export class AppPasswordLogin {
     const account = normalizeAddress(address);
     if (this.#throttle.isBlocked(source, account)) return this.#failure(started, { kind: 'throttled' });
     try {
-      const unlocked = await this.#core.accounts.unlockWithAppSecret(address, secret, 'app-password');
+      const unlocked = await this.#core.accounts.unlockWithAppSecret(address, secret, 'app-password', this.#protocol);
       this.#throttle.recordSuccess(account);
       return { kind: 'unlocked', unlocked };
     } catch (error) {

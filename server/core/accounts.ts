@@ -20,6 +20,7 @@ import {
   toBase64,
   toHex,
   type AccountRecord,
+  type AppPasswordScope,
   type KeySlotRecord,
   type UsageRecord,
   type VerifierIndexRecord,
@@ -153,11 +154,12 @@ export class Accounts {
 
   /** Stores a key slot for an app password whose verifier and wrapped masterKey the client
    * computed; returns the slot id. */
-  async addAppPassword(accountId: string, label: string, slot: SecretSlotMaterial): Promise<KeySlotRecord> {
+  /** `scope` limits the protocols the app password opens (null: every protocol). */
+  async addAppPassword(accountId: string, label: string, slot: SecretSlotMaterial, scope: AppPasswordScope[] | null = null): Promise<KeySlotRecord> {
     await this.get(accountId);
     return this.#context.writer.run(accountId, async (txn) => {
       const slotId = toHex(this.#context.crypto.randomBytes(8));
-      return this.#putSlot(txn, accountId, slotId, 'app-password', label, slot, this.#context.clock.now());
+      return this.#putSlot(txn, accountId, slotId, 'app-password', label, slot, this.#context.clock.now(), scope);
     });
   }
 
@@ -196,7 +198,13 @@ export class Accounts {
    * index lookup, one unwrap. Unknown address and wrong secret fail alike, with the same
    * work done, so the answer reveals nothing about which addresses exist.
    */
-  async unlockWithAppSecret(address: string, secret: string, kind: 'app-password' | 'recovery' = 'app-password'): Promise<UnlockedSession> {
+  async unlockWithAppSecret(
+    address: string,
+    secret: string,
+    kind: 'app-password' | 'recovery' = 'app-password',
+    /** The protocol asking; an app password scoped to others fails like a wrong one. */
+    protocol?: AppPasswordScope,
+  ): Promise<UnlockedSession> {
     const crypto = this.#context.crypto;
     const failure = () => new MailError('AUTHENTICATION_FAILED', 'invalid address or app password');
     let derived;
@@ -220,6 +228,7 @@ export class Accounts {
       if (!slotValue || !accountValue) throw failure();
       const slot = decodeRecord<KeySlotRecord>(slotValue);
       if (slot.kind !== kind) throw failure();
+      if (protocol && slot.scope && !slot.scope.includes(protocol)) throw failure();
       const account = decodeRecord<AccountRecord>(accountValue);
       const masterKey = crypto.unwrapKey(fromBase64(slot.wrappedMasterKey), derived.kek, kind === 'recovery' ? 'recovery' : 'app-password');
       const sessionKeys = unlockWithMasterKey(crypto, masterKey, {
@@ -323,6 +332,7 @@ export class Accounts {
     label: string,
     slot: SecretSlotMaterial,
     now: number,
+    scope: AppPasswordScope[] | null = null,
   ): KeySlotRecord {
     const verifierHex = toHex(slot.verifier);
     const record: KeySlotRecord = {
@@ -334,6 +344,7 @@ export class Accounts {
       lastUsedAt: null,
       verifier: verifierHex,
       wrappedMasterKey: toBase64(slot.wrappedMasterKey),
+      scope,
     };
     txn.put(keys.keySlot(accountId, slotId), encodeRecord(record));
     txn.put(keys.verifier(verifierHex), encodeRecord({ accountId, slotId } satisfies VerifierIndexRecord));

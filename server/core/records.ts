@@ -22,6 +22,10 @@ export interface AccountRecord {
   quotaBytes: number;
 }
 
+/** Protocols an app password may be used for; null on a slot means every protocol. */
+export type AppPasswordScope = 'imap' | 'pop3' | 'smtp';
+export const APP_PASSWORD_SCOPES: readonly AppPasswordScope[] = ['imap', 'pop3', 'smtp'];
+
 export interface KeySlotRecord {
   v: 1;
   id: string;
@@ -31,6 +35,8 @@ export interface KeySlotRecord {
   lastUsedAt: number | null;
   verifier: string;
   wrappedMasterKey: string;
+  /** Absent on slots made before scopes existed: treated as every protocol. */
+  scope?: AppPasswordScope[] | null;
 }
 
 export interface VerifierIndexRecord {

@@ -63,6 +63,7 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
         options.core.context.clock,
       ),
       LOGIN_FAILURE_DELAY_MS,
+      'imap',
     ),
     connections: new AccountConnections(),
     snapshots: new FolderSnapshots(options.core),

@@ -51,7 +51,7 @@ export class Pop3Service {
       { windowMs: config.authFailureWindowMs, maxFailuresPerSource: config.authMaxFailuresPerSource, maxFailuresPerAccount: config.authMaxFailuresPerAccount },
       core.context.clock,
     );
-    this.#login = new AppPasswordLogin(core, throttle, config.authFailureDelayMs);
+    this.#login = new AppPasswordLogin(core, throttle, config.authFailureDelayMs, 'pop3');
   }
 
   async listen(mode: 'starttls' | 'implicit', host: string, port: number): Promise<Pop3Listener> {

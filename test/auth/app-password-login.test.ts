@@ -31,7 +31,7 @@ describe('app-password login', () => {
   let accountId: string;
 
   const newLogin = (limits: { perSource: number; perAccount: number }, delayMs = FAILURE_DELAY_MS) =>
-    new AppPasswordLogin(core, new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: limits.perSource, maxFailuresPerAccount: limits.perAccount }, clock), delayMs);
+    new AppPasswordLogin(core, new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: limits.perSource, maxFailuresPerAccount: limits.perAccount }, clock), delayMs, 'imap');
 
   const timed = async (attempt: Promise<LoginOutcome>) => {
     const started = performance.now();
@@ -56,6 +56,18 @@ describe('app-password login', () => {
     assert.equal(outcome.kind, 'unlocked');
     assert.ok(outcome.kind === 'unlocked' && outcome.unlocked.accountId === accountId);
     assert.ok(elapsed < 5_000, 'no failure delay on success');
+  });
+
+  test('an app password scoped to other protocols fails like a wrong one', async () => {
+    const keys = await unlockByPassword(core, crypto, accountId, PASSWORD);
+    const smtpOnly = crypto.newAppPassword();
+    await core.accounts.addAppPassword(accountId, 'sending only', createSecretSlot(crypto, keys.masterKey, smtpOnly, 'app-password'), ['smtp']);
+    const imap = newLogin({ perSource: 100, perAccount: 100 });
+    const { outcome, elapsed } = await timed(imap.attempt('alice@sealpost.test', smtpOnly, '192.0.2.9'));
+    assert.deepEqual(outcome, { kind: 'failed' });
+    assert.ok(elapsed >= FAILURE_DELAY_MS - TIMER_SLACK_MS);
+    const smtp = new AppPasswordLogin(core, new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: 100, maxFailuresPerAccount: 100 }, clock), FAILURE_DELAY_MS, 'smtp');
+    assert.equal((await smtp.attempt('alice@sealpost.test', smtpOnly, '192.0.2.9')).kind, 'unlocked');
   });
 
   test('every failure is the same outcome, answered no sooner than the delay', async () => {

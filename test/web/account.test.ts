@@ -30,12 +30,35 @@ describe('web account API', () => {
     assert.equal(unlocked.accountId, accountId);
     const list = await client.request('GET', '/api/app-passwords');
     assert.deepEqual(list.body.appPasswords.map((entry: { label: string }) => entry.label), ['Thunderbird'], 'the recovery slot is not listed');
-    assert.deepEqual(Object.keys(list.body.appPasswords[0]).sort(), ['createdAt', 'id', 'label', 'lastUsedAt']);
+    assert.deepEqual(Object.keys(list.body.appPasswords[0]).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'scope']);
+    assert.equal(list.body.appPasswords[0].scope, null, 'no scope chosen: every protocol');
     assert.equal((await client.request('DELETE', `/api/app-passwords/${created.body.id}`)).status, 204);
     await assert.rejects(bed.core.accounts.unlockWithAppSecret(address, appPassword), { code: 'AUTHENTICATION_FAILED' });
     assert.equal((await client.request('DELETE', '/api/app-passwords/recovery')).status, 400, 'the recovery slot is not an app password');
     assert.equal((await client.request('DELETE', '/api/app-passwords/abcdef')).status, 404);
     assert.ok((await bed.core.accounts.listKeySlots(accountId)).some((slot) => slot.kind === 'recovery'));
+  });
+
+  test('an app password may be limited to some protocols; the core refuses it to the others like a wrong one', async () => {
+    const appPassword = bed.crypto.newAppPassword();
+    const slot = createSecretSlot(bed.crypto, client.keys!.masterKey, appPassword, 'app-password');
+    const body = { label: 'Phone, sending only', scope: ['smtp'], verifier: b64(slot.verifier), wrappedMasterKey: b64(slot.wrappedMasterKey) };
+    for (const scope of [[], ['imap', 'imap'], ['ftp']]) {
+      assert.equal((await client.request('POST', '/api/app-passwords', { ...body, scope })).status, 400, JSON.stringify(scope));
+    }
+    const created = await client.request('POST', '/api/app-passwords', body);
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.scope, ['smtp']);
+    const listed = (await client.request('GET', '/api/app-passwords')).body.appPasswords.find((entry: { id: string }) => entry.id === created.body.id);
+    assert.deepEqual(listed.scope, ['smtp']);
+    assert.equal((await bed.core.accounts.unlockWithAppSecret(address, appPassword, 'app-password', 'smtp')).accountId, accountId);
+    for (const protocol of ['imap', 'pop3'] as const) {
+      await assert.rejects(bed.core.accounts.unlockWithAppSecret(address, appPassword, 'app-password', protocol), {
+        code: 'AUTHENTICATION_FAILED',
+        message: 'invalid address or app password',
+      });
+    }
+    assert.equal((await client.request('DELETE', `/api/app-passwords/${created.body.id}`)).status, 204);
   });
 
   test('a password change rewraps the masterKey and needs the current password', async () => {

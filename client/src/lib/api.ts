@@ -40,9 +40,13 @@ export interface AccountInfo {
   domains: string[];
 }
 
+/** Protocols an app password may open; null means all. */
+export type AppPasswordScope = 'imap' | 'pop3' | 'smtp';
+
 export interface AppPasswordInfo {
   id: string;
   label: string;
+  scope: AppPasswordScope[] | null;
   createdAt: number;
   lastUsedAt: number | null;
 }
@@ -167,7 +171,8 @@ export const api = {
   deleteAccount: (authKey: string, confirmAddress: string) => request<void>('POST', '/api/account/delete', { authKey, confirmAddress }),
 
   appPasswords: () => request<{ appPasswords: AppPasswordInfo[] }>('GET', '/api/app-passwords'),
-  createAppPassword: (label: string, verifier: string, wrappedMasterKey: string) => request<AppPasswordInfo>('POST', '/api/app-passwords', { label, verifier, wrappedMasterKey }),
+  createAppPassword: (label: string, scope: AppPasswordScope[] | null, verifier: string, wrappedMasterKey: string) =>
+    request<AppPasswordInfo>('POST', '/api/app-passwords', { label, scope, verifier, wrappedMasterKey }),
   revokeAppPassword: (id: string) => request<void>('DELETE', `/api/app-passwords/${encodeURIComponent(id)}`),
 
   settings: () => request<{ settings: { wrappedKey: string; data: string; updatedAt: number } | null }>('GET', '/api/settings'),

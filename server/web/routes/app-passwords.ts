@@ -3,13 +3,19 @@
 // password itself is shown once in the browser and never reaches the server.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { fromBase64 } from '../../core/records.ts';
+import { APP_PASSWORD_SCOPES, fromBase64, type KeySlotRecord } from '../../core/records.ts';
 import { sessionOf } from '../authenticate.ts';
 import type { WebContext } from '../context.ts';
 import { Base64, Base64Key, Body } from '../schemas.ts';
 
-const AppPasswordReply = Type.Object({ id: Type.String(), label: Type.String(), createdAt: Type.Integer(), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]) });
-const CreateBody = Body({ label: Type.String({ minLength: 1, maxLength: 100 }), verifier: Base64Key, wrappedMasterKey: Base64(73, { minBytes: 73 }) });
+/** The protocols an app password may open; null (or absent) means all of them. */
+const Scope = Type.Union([Type.Null(), Type.Array(Type.Union(APP_PASSWORD_SCOPES.map((scope) => Type.Literal(scope))), { minItems: 1, uniqueItems: true })]);
+const AppPasswordReply = Type.Object({ id: Type.String(), label: Type.String(), scope: Scope, createdAt: Type.Integer(), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]) });
+const CreateBody = Body({ label: Type.String({ minLength: 1, maxLength: 100 }), scope: Type.Optional(Scope), verifier: Base64Key, wrappedMasterKey: Base64(73, { minBytes: 73 }) });
+
+function describeSlot(slot: KeySlotRecord) {
+  return { id: slot.id, label: slot.label, scope: slot.scope ?? null, createdAt: slot.createdAt, lastUsedAt: slot.lastUsedAt };
+}
 const SlotParams = Type.Object({ slotId: Type.String({ pattern: '^[0-9a-f]{1,32}$' }) });
 
 export async function appPasswordRoutes(app: FastifyInstance, context: WebContext): Promise<void> {
@@ -20,17 +26,19 @@ export async function appPasswordRoutes(app: FastifyInstance, context: WebContex
     return {
       appPasswords: slots
         .filter((slot) => slot.kind === 'app-password')
-        .map((slot) => ({ id: slot.id, label: slot.label, createdAt: slot.createdAt, lastUsedAt: slot.lastUsedAt })),
+        .map(describeSlot),
     };
   });
 
   app.post<{ Body: Static<typeof CreateBody> }>('/api/app-passwords', { schema: { body: CreateBody, response: { 201: AppPasswordReply } } }, async (request, reply) => {
-    const slot = await core.accounts.addAppPassword(sessionOf(request).accountId, request.body.label, {
-      verifier: fromBase64(request.body.verifier),
-      wrappedMasterKey: fromBase64(request.body.wrappedMasterKey),
-    });
+    const slot = await core.accounts.addAppPassword(
+      sessionOf(request).accountId,
+      request.body.label,
+      { verifier: fromBase64(request.body.verifier), wrappedMasterKey: fromBase64(request.body.wrappedMasterKey) },
+      request.body.scope ?? null,
+    );
     void reply.status(201);
-    return { id: slot.id, label: slot.label, createdAt: slot.createdAt, lastUsedAt: slot.lastUsedAt };
+    return describeSlot(slot);
   });
 
   app.delete<{ Params: Static<typeof SlotParams> }>('/api/app-passwords/:slotId', { schema: { params: SlotParams, response: { 204: Type.Null() } } }, async (request, reply) => {
