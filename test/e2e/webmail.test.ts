@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import type { Route } from 'playwright-core';
 import type { MailboxKeys } from '../../crypto/api.ts';
 import { readInbox, unlockByPassword } from '../helpers/mail.ts';
 import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
@@ -49,8 +50,18 @@ describe('webmail end to end in Chromium', () => {
 
   test('signup builds the keys in the browser and shows the recovery code first', async () => {
     const { page } = browser;
+    // A slow server: the address is typed before the signup options (domains) arrive, and
+    // the availability check must still complete once they do.
+    const slowOptions = async (route: Route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    };
+    await page.route('**/api/signup/options', slowOptions);
+    const optionsArrived = page.waitForResponse('**/api/signup/options');
     await page.goto(`${origin}/#/signup`);
     await page.fill('#signup-local', ADDRESS.split('@')[0]!);
+    await optionsArrived;
+    await page.unroute('**/api/signup/options', slowOptions);
     await page.getByTestId('address-status').getByText('This address is available.').waitFor();
     await page.fill('#signup-password', PASSWORD);
     await page.fill('#signup-confirm', PASSWORD);
