@@ -13,7 +13,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { SMTPServer } from 'smtp-server';
 import { generate } from 'selfsigned';
@@ -23,6 +22,7 @@ import { MailCore } from '../server/core/mail-core.ts';
 import { openLevelStore } from '../server/store/open.ts';
 import { EPHEMERAL_PORT_SETTINGS } from './lib/ephemeral-ports.ts';
 import { startServerProcess } from './lib/server-process.ts';
+import { PipeliningSmtpClient, percentile } from './lib/pipelining-smtp-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,58 +45,6 @@ function buildMessage(from: string, index: number): Buffer {
     `Message-ID: <bench-${index}@sealpost.test>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
   const line = 'The quick brown fox jumps over the lazy dog; outbound bench text 0123456789.\r\n';
   return Buffer.from(header + line.repeat(Math.max(1, Math.ceil((SIZE - header.length) / line.length))));
-}
-
-/** A lean submission client: TLS, one AUTH, then pipelined MAIL/RCPT/DATA per message. */
-class SubmitClient {
-  #socket!: TLSSocket;
-  #buffer = '';
-  #pending: ((line: string) => void)[] = [];
-
-  async connect(port: number, user: string, secret: string): Promise<void> {
-    this.#socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
-    this.#socket.setNoDelay(true);
-    this.#socket.setEncoding('latin1');
-    this.#socket.on('data', (text: string) => {
-      this.#buffer += text;
-      let newline: number;
-      while ((newline = this.#buffer.indexOf('\n')) >= 0) {
-        const line = this.#buffer.slice(0, newline);
-        this.#buffer = this.#buffer.slice(newline + 1);
-        if (line[3] === '-') continue;
-        this.#pending.shift()?.(line);
-      }
-    });
-    await this.#expect('220');
-    this.#socket.write('EHLO bench.example\r\n');
-    await this.#expect('250');
-    this.#socket.write(`AUTH PLAIN ${Buffer.from(`\0${user}\0${secret}`).toString('base64')}\r\n`);
-    await this.#expect('235');
-  }
-
-  #expect(code: string): Promise<string> {
-    return new Promise((resolve, reject) =>
-      this.#pending.push((line) => (line.startsWith(code) ? resolve(line) : reject(new Error(`expected ${code}, got ${line}`)))),
-    );
-  }
-
-  async send(from: string, to: string, message: Buffer): Promise<void> {
-    const replies = [this.#expect('250'), this.#expect('250'), this.#expect('354')];
-    this.#socket.write(`MAIL FROM:<${from}> SIZE=${message.length}\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
-    await Promise.all(replies);
-    const done = this.#expect('250');
-    this.#socket.write(message);
-    this.#socket.write('\r\n.\r\n');
-    await done;
-  }
-
-  close(): void {
-    this.#socket.end('QUIT\r\n');
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 interface Sink {
@@ -219,8 +167,8 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, worker) => {
         const sender = senders[worker % senders.length]!;
-        const client = new SubmitClient();
-        await client.connect(server.ports.submissions!, sender.address, sender.secret);
+        const client = new PipeliningSmtpClient();
+        await client.connect(server.ports.submissions!, { user: sender.address, secret: sender.secret });
         for (let index = next++; index < first + MESSAGES; index = next++) {
           const sentAt = performance.now();
           await client.send(sender.address, `reader${index % 50}@sink.example`, buildMessage(sender.address, index));

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rename, rm, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +15,7 @@ import { loadNodeCrypto } from '../crypto/node.ts';
 import { MailCore } from '../server/core/mail-core.ts';
 import { openLevelStore } from '../server/store/open.ts';
 import { startServerProcess } from './lib/server-process.ts';
+import { PipeliningSmtpClient, percentile } from './lib/pipelining-smtp-client.ts';
 import { EPHEMERAL_PORT_SETTINGS } from './lib/ephemeral-ports.ts';
 
 const { values } = parseArgs({
@@ -41,56 +41,6 @@ function buildMessage(to: string, size: number): Buffer {
   const line = 'The quick brown fox jumps over the lazy dog; bench text for Sealpost 0123456789.\r\n';
   const body = line.repeat(Math.max(1, Math.ceil((size - header.length) / line.length)));
   return Buffer.from(header + body.slice(0, Math.max(0, size - header.length)));
-}
-
-/** A lean pipelining SMTP client, so the load generator costs little of the 2 cores. */
-class BenchClient {
-  #socket!: Socket;
-  #buffer = '';
-  #pending: ((line: string) => void)[] = [];
-
-  async connect(port: number): Promise<void> {
-    this.#socket = connect({ port, host: '127.0.0.1' });
-    this.#socket.setNoDelay(true);
-    this.#socket.setEncoding('latin1');
-    this.#socket.on('data', (text: string) => {
-      this.#buffer += text;
-      let newline: number;
-      while ((newline = this.#buffer.indexOf('\n')) >= 0) {
-        const line = this.#buffer.slice(0, newline);
-        this.#buffer = this.#buffer.slice(newline + 1);
-        if (line[3] === '-') continue;
-        this.#pending.shift()?.(line);
-      }
-    });
-    await this.#expect('220');
-    this.#socket.write('EHLO bench.example\r\n');
-    await this.#expect('250');
-  }
-
-  #expect(code: string): Promise<string> {
-    return new Promise((resolve, reject) =>
-      this.#pending.push((line) => (line.startsWith(code) ? resolve(line) : reject(new Error(`expected ${code}, got ${line}`)))),
-    );
-  }
-
-  async send(to: string, message: Buffer): Promise<void> {
-    const replies = [this.#expect('250'), this.#expect('250'), this.#expect('354')];
-    this.#socket.write(`MAIL FROM:<bench@remote.example> SIZE=${message.length}\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
-    await Promise.all(replies);
-    const done = this.#expect('250');
-    this.#socket.write(message);
-    this.#socket.write('\r\n.\r\n');
-    await done;
-  }
-
-  close(): void {
-    this.#socket.end('QUIT\r\n');
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function durableWriteLimit(directory: string, sizes: number[], writers: number): Promise<number> {
@@ -152,11 +102,11 @@ async function main(): Promise<void> {
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
-        const client = new BenchClient();
+        const client = new PipeliningSmtpClient();
         await client.connect(port);
         for (let index = next++; index < messages.length; index = next++) {
           const sentAt = performance.now();
-          await client.send(messages[index]!.to, messages[index]!.body);
+          await client.send('bench@remote.example', messages[index]!.to, messages[index]!.body);
           latencies.push(performance.now() - sentAt);
         }
         client.close();
