@@ -81,7 +81,9 @@ describe('backups', () => {
       const record = JSON.parse(Buffer.from(line.v, 'base64').toString()) as MessageRecord;
       assert.ok(listed.has(record.blobId), `the blob of ${line.k} is in the backup`);
     }
-    assert.ok(messages >= 15, `${messages} messages`);
+    // 15 were there before; the snapshot may fall after the expunge and before any of the
+    // deliveries racing it, so 14 is the least a consistent backup holds.
+    assert.ok(messages >= 14 && messages <= 25, `${messages} messages`);
     assert.deepEqual(await service.jobs.backups.verify(manifest.id), { id: manifest.id, ok: true, problems: [], blobsChecked: listed.size });
 
     const list = await runSealpost(['backup', 'list', '--data-dir', service.dataDir]);

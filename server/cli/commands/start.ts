@@ -13,10 +13,10 @@ export const startCommand: Command = {
     for (const listener of service.listeners) {
       const host = listener.name === 'metrics' ? config.metrics.listenAddress : config.listenAddress;
       const security = listener.tls === 'implicit' ? 'TLS' : listener.tls === 'starttls' ? 'STARTTLS' : 'plain HTTP';
-      print(`  ${listener.name.padEnd(10)} ${host}:${listener.port} (${security})`);
+      print(`  ${listener.name.padEnd(12)} ${host}:${listener.port} (${security})`);
     }
     const domains = await service.core.domains.list();
-    print(`  domains    ${domains.join(', ')}`);
+    print(`  ${'domains'.padEnd(12)} ${domains.join(', ')}`);
     print('');
     print(`Create the first account: npm run sealpost -- account create someone@${domains[0] ?? config.demoDomain}`);
     await new Promise<void>((resolve) => {
