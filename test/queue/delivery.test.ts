@@ -214,7 +214,8 @@ describe('outbound delivery', () => {
     assert.match(lastResult('kim@servfail.example'), /MX lookup for servfail\.example failed \(ESERVFAIL\)/);
     assert.match(lastResult('lee@garbage.example'), /\[127\.0\.0\.1\] refused the session: HTTP\/1\.1 400 Bad Request/);
     assert.match(lastResult('max@silent.example'), /no greeting in time/);
-    assert.match(lastResult('ned@stalling.example'), /broke during the transaction \(timed out\)/);
+    // Our timeout ends the connection; under load its close can be reported first.
+    assert.match(lastResult('ned@stalling.example'), /broke during the transaction \((timed out|the connection was closed)\)/);
     assert.match(lastResult('oz@dropping.example'), /broke during the transaction/);
     assert.equal(entries.length, 5);
     assert.ok(entries.every((entry) => entry.recipients[0]!.status === 'pending'));
