@@ -66,7 +66,7 @@ describe('appearance: language, phone width, dark mode', () => {
       await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
       await screenshot(page, 'phone-login-de');
       await login(browser, 'Anmelden');
-      assert.equal(await page.getByTestId('folder-title').textContent(), 'Posteingang');
+      await page.getByTestId('folder-title').filter({ hasText: /^Posteingang$/ }).waitFor();
       assert.equal(await page.getByTestId('folder-tree').isVisible(), false, 'the folders hide in a drawer');
       await screenshot(page, 'phone-list-de');
       await page.getByRole('button', { name: 'Ordner' }).click();

@@ -40,7 +40,8 @@ describe('credit in the webmail', () => {
     await page.getByRole('button', { name: 'Redeem' }).click();
     await page.getByText('Voucher redeemed').waitFor();
     // 15.00 booked, less the first day charged at 1.00 per month.
-    assert.match((await page.getByTestId('credit-status').textContent())!, /€14\.9\d/);
+    // The status is reloaded after the toast appears: wait for the new balance.
+    await page.getByTestId('credit-status').filter({ hasText: /€14\.9\d/ }).waitFor();
     assert.match((await page.getByTestId('credit-status').textContent())!, /Active: paid in advance/);
     await screenshot(page, 'desktop-credit');
     const receiptLink = page.getByRole('link', { name: /^R-/ }).first();
