@@ -134,6 +134,11 @@ class Mail {
     this.#generation++;
     this.folders = [];
     this.folderId = null;
+    this.#clearFolderView();
+  }
+
+  /** Forgets everything shown of the current folder, decrypted summaries and keys included. */
+  #clearFolderView(): void {
     this.rows = [];
     this.open = null;
     this.selected.clear();
@@ -171,16 +176,7 @@ class Mail {
     if (folderId === this.folderId && this.rows.length > 0) return;
     const generation = ++this.#generation;
     this.folderId = folderId;
-    this.rows = [];
-    this.open = null;
-    this.selected.clear();
-    this.cursor = null;
-    this.query = '';
-    this.indexing = null;
-    this.#summaries.clear();
-    this.#contentKeys.clear();
-    this.#unreadable.clear();
-    this.#inFlight.clear();
+    this.#clearFolderView();
     this.loading = true;
     try {
       const rows: Row[] = [];
