@@ -3,7 +3,8 @@
 // messages/s, p50/p99 latency, the server's peak RSS, and in the same run the machine's
 // durable-write limit (write + fsync + rename of files of the same sizes with C writers)
 // and the crypto cost per message, so the result reads as ratios on a noisy machine.
-//   npm run bench:smtp -- [--messages 2000] [--connections 8] [--size 20000]
+//   npm run bench:smtp -- [--messages 2000] [--connections 8] [--size 20000] [--set key=value]…
+// (e.g. --set filter.authentication=false to measure the MX without SPF/DKIM/DMARC checks)
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rename, rm, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '8' },
     accounts: { type: 'string', default: '20' },
     size: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
       }
       await store.close();
     }
-    const server = await startServerProcess(dataDir, ['listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 'web.enabled=false', 'log.level=warn']);
+    const server = await startServerProcess(dataDir, ['listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 'web.enabled=false', 'log.level=warn', ...values.set]);
     const port = server.ports['smtp-mx']!;
     const messages = sizes.map((size, index) => ({ to: addresses[index % addresses.length]!, body: buildMessage(addresses[index % addresses.length]!, size) }));
     const latencies: number[] = [];

@@ -10,6 +10,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 # The webmail's end-to-end tests and `npm run bench:web` drive Debian's Chromium
 # (test/e2e/, scripts/lib/chromium.ts expect it at /usr/bin/chromium).
 [[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
+# The MX's spam filter tests run a real rspamd (test/helpers/rspamd.ts).
+command -v rspamd >/dev/null || need_apt+=(rspamd)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "npm test needs these system packages: ${need_apt[*]} (run as root, or install them: apt-get install -y ${need_apt[*]})" >&2

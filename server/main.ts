@@ -9,6 +9,8 @@ import type { Config } from './config/schema.ts';
 import { servicePolicyOf } from './config/service-policy.ts';
 import type { Clock } from './core/context.ts';
 import { MailCore } from './core/mail-core.ts';
+import type { DnsResolver } from './dns/resolver.ts';
+import { inboundChecksFromConfig } from './filter/inbound-checks.ts';
 import { dataDirPaths, initDataDir, readServerKey, type DataDirPaths } from './data-dir.ts';
 import { ServiceJobs } from './jobs/service-jobs.ts';
 import type { Logger } from './log.ts';
@@ -36,6 +38,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Tests replace DNS, the MTA-STS fetcher and trusted CAs of outbound delivery. */
   outbound?: OutboundEnvironment;
+  /** Tests answer the MX's SPF/DKIM/DMARC lookups from a static zone. */
+  inboundDns?: DnsResolver;
 }
 
 export interface RunningService {
@@ -91,6 +95,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           host: config.listenAddress,
           port: config.smtp.mx.port,
           disabledReply,
+          checks: inboundChecksFromConfig(config, logger, options.inboundDns),
         }),
       );
     }

@@ -180,6 +180,33 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** Checks of mail arriving at the MX before it is encrypted (server/filter/): SPF, DKIM
+     * and DMARC by mailauth, recorded in an Authentication-Results header, and rspamd's verdict. */
+    filter: Type.Object(
+      {
+        authentication: Type.Boolean({ default: true }),
+        /** DNS servers for those lookups (comma-separated addresses); empty: the system's. */
+        dnsServers: Type.String({ default: '' }),
+        /** Past this the message is stored with temperror results: the sender is waiting for
+         * the reply to its final dot, and a dead DNS server must not hold every delivery. */
+        authenticationTimeoutMs: Type.Integer({ minimum: 100, default: 20_000 }),
+        /** Follow the From domain's published DMARC policy when its checks fail: quarantine
+         * files the message in Junk, reject refuses it (550 5.7.1). Off: only recorded. */
+        enforceDmarc: Type.Boolean({ default: true }),
+        rspamd: Type.Object(
+          {
+            /** rspamd's normal worker, e.g. http://127.0.0.1:11333; empty: no spam check. */
+            url: Type.String({ default: '', pattern: '^(http://[^/\\s]+/?)?$' }),
+            timeoutMs: Type.Integer({ minimum: 100, default: 15_000 }),
+            /** When rspamd does not answer: accept the message unchecked, or answer 451 so
+             * that the sender retries later. */
+            whenUnavailable: Type.Union([Type.Literal('accept'), Type.Literal('tempfail')], { default: 'accept' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     /** POP3 (RFC 1939) on the Inbox: `port` with STLS, `tlsPort` with implicit TLS (RFC 8314). */
     pop3: Type.Object(
       {

@@ -15,7 +15,7 @@ import { MailError } from './errors.ts';
 import type { Folders } from './folders.ts';
 import { keys } from './keys.ts';
 import type { Statistics } from './statistics.ts';
-import { decodeRecord, encodeRecord, fromBase64, toBase64, type FolderRecord, type MessageRecord, type UsageRecord } from './records.ts';
+import { decodeRecord, encodeRecord, fromBase64, toBase64, type FolderRecord, type MessageRecord, type SpecialUse, type UsageRecord } from './records.ts';
 import { encodeMetadata } from './metadata.ts';
 import { normalizeLineEndings } from './line-endings.ts';
 import { adjustCounts, normalizeFlags } from './flags.ts';
@@ -28,6 +28,8 @@ export interface IngestRecipient {
   address: string;
   /** Defaults to the Inbox. */
   folderId?: string;
+  /** Without a folderId: the folder with this special use (the MX files spam in \Junk). */
+  specialUse?: SpecialUse;
   /** A session holding the keys wraps the content key symmetrically (no rewrap needed). */
   keys?: MailboxKeys;
   flags?: string[];
@@ -155,7 +157,7 @@ export class Ingest {
         const account = await this.#accounts.get(recipient.accountId);
         const folder = recipient.folderId
           ? await this.#folders.get(recipient.accountId, recipient.folderId)
-          : await this.#folders.findBySpecialUse(recipient.accountId, '\\Inbox');
+          : await this.#folders.findBySpecialUse(recipient.accountId, recipient.specialUse ?? '\\Inbox');
         const contentKey = crypto.newContentKey();
         const wrappedContentKey = recipient.keys
           ? crypto.wrapContentKey(contentKey, recipient.keys.masterKey)

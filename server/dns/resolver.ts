@@ -41,12 +41,15 @@ export function systemDnsResolver(servers: string[] = []): DnsResolver {
   };
 }
 
-/** The `(name, rrtype)` resolver function mailauth accepts. */
+/** The `(name, rrtype)` resolver function mailauth accepts (MX for SPF's "mx" mechanism). */
 export function mailauthResolver(resolver: DnsResolver): (name: string, rrtype: string) => Promise<string[][] | string[]> {
   return async (name, rrtype) => {
     switch (rrtype.toUpperCase()) {
       case 'TXT':
         return resolver.resolveTxt(name);
+      case 'MX':
+        // mailauth's types list only strings, but its SPF code reads Node's MX answers.
+        return (await resolver.resolveMx(name)) as unknown as string[];
       case 'A':
         return resolver.resolve4(name);
       case 'AAAA':

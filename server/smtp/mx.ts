@@ -1,8 +1,10 @@
 // SECURITY: the MX listener faces the whole internet. It trusts nothing it receives: peers
 // are other mail servers or anyone pretending to be one. It holds no user keys: arriving mail
 // is encrypted to each recipient's public key while it streams in and is acknowledged (250)
-// only once ciphertext and index are fsynced. The peer's address is written only into the
-// delivery log (7 days) and the Received header, which is stored encrypted with the message.
+// only once ciphertext and index are fsynced. With checks configured (server/filter/), the
+// message is held in memory until SPF/DKIM/DMARC and the spam verdict are known, never on
+// disk. The peer's address is written only into the delivery log (7 days) and the Received
+// and Authentication-Results headers, which are stored encrypted with the message.
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
@@ -10,6 +12,8 @@ import { splitAddress } from '../core/addresses.ts';
 import { isMailError } from '../core/errors.ts';
 import type { IngestRecipient } from '../core/ingest.ts';
 import type { MailCore } from '../core/mail-core.ts';
+import type { ArrivalEnvelope } from '../filter/authentication.ts';
+import type { InboundChecks } from '../filter/inbound-checks.ts';
 import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
@@ -25,6 +29,7 @@ export interface MxOptions {
   port: number;
   /** The answer for a mailbox whose receiving is off (config lifecycle.disabledMailboxReply). */
   disabledReply: ConfiguredReply;
+  checks: InboundChecks;
 }
 
 /** Failed RCPTs tolerated per connection before it is closed: enough for a mailing list
@@ -45,7 +50,7 @@ export interface RunningListener {
 
 export async function startMx(options: MxOptions): Promise<RunningListener> {
   installEnhancedStatusOverride();
-  const { core, config, logger, disabledReply } = options;
+  const { core, config, logger, disabledReply, checks } = options;
   const refuseDisabled = (session: MxSession) => smtpReply(session, disabledReply.code, disabledReply.enhancedStatus, disabledReply.text);
 
   const resolveRecipient = async (session: MxSession, address: string): Promise<IngestRecipient> => {
@@ -130,10 +135,32 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       date: new Date(core.context.clock.now()),
     });
     try {
+      let content = prepend([header], stream.iterator({ destroyOnReturn: false }));
+      if (checks.enabled) {
+        const message = await readMessage(stream, config.limits.messageMaxBytes);
+        if (!message) throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
+        const envelope: ArrivalEnvelope = {
+          peerAddress: session.remoteAddress,
+          helo: session.hostNameAppearsAs || '',
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          recipients: recipients.map((recipient) => recipient.address),
+          queueId,
+        };
+        const { headers, disposition } = await checks.run(message, envelope);
+        if (disposition.kind === 'refuse') {
+          logger.info({ queueId, because: disposition.because }, 'mx: message refused by the checks');
+          throw smtpReply(session, disposition.code, disposition.enhancedStatus, disposition.text);
+        }
+        if (disposition.folder === '\\Junk') logger.info({ queueId, because: disposition.because }, 'mx: message filed as junk');
+        for (const recipient of recipients) recipient.specialUse = disposition.folder;
+        // The checks' headers above our Received header: the webmail believes only what
+        // stands above the first Received header, so a sender cannot forge them.
+        content = prepend([Buffer.from(headers), header], [message]);
+      }
       const outcome = await core.ingest.deliver({
         source: 'mx',
         recipients,
-        content: prepend(header, stream.iterator({ destroyOnReturn: false })),
+        content,
         deliveryLog: { direction: 'in', remote: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`, status: 'stored' },
       });
       if (outcome.failed.length > 0) {
@@ -165,8 +192,19 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
   };
 }
 
-async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  yield first;
+async function* prepend(first: Uint8Array[], rest: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* first;
   yield* rest;
+}
+
+/** The whole message, or null once it exceeds the limit (the rest is drained, not kept). */
+async function readMessage(stream: SMTPServerDataStream, maxBytes: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= maxBytes) chunks.push(chunk);
+  }
+  return size > maxBytes || stream.sizeExceeded ? null : Buffer.concat(chunks, size);
 }
 

@@ -9,6 +9,7 @@ import { loadConfig } from '../../server/config/load.ts';
 import type { Config } from '../../server/config/schema.ts';
 import { createLogger } from '../../server/log.ts';
 import { startSealpost, type RunningService, type StartOptions } from '../../server/main.ts';
+import { StaticDnsResolver } from './dns-stub.ts';
 import { EPHEMERAL_PORT_SETTINGS } from '../../scripts/lib/ephemeral-ports.ts';
 
 /** Argon2id at 1 pass over 8 MiB: the tests exercise the code path, not the cost. */
@@ -25,11 +26,11 @@ export interface TestService extends RunningService {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** `options` injects a clock tests can walk and outbound DNS/MTA-STS stand-ins. */
+/** `options` injects a clock tests can walk, outbound DNS/MTA-STS stand-ins and the MX's DNS. */
 export async function startTestService(
   overrides: string[] = [],
   dataDir?: string,
-  options: Pick<StartOptions, 'clock' | 'outbound'> = {},
+  options: Pick<StartOptions, 'clock' | 'outbound' | 'inboundDns'> = {},
 ): Promise<TestService> {
   const directory = dataDir ?? (await mkdtemp(join(tmpdir(), 'sealpost-test-')));
   const config = await loadConfig({
@@ -54,7 +55,10 @@ export async function startTestService(
       callback();
     },
   });
-  const service = await startSealpost({ dataDir: directory, config, logger: createLogger(config.log.level, sink), ...options });
+  // The MX's SPF/DKIM/DMARC lookups answer from an empty zone unless a test publishes one:
+  // no test waits on, or depends on, the machine's DNS.
+  const inboundDns = options.inboundDns ?? new StaticDnsResolver();
+  const service = await startSealpost({ dataDir: directory, config, logger: createLogger(config.log.level, sink), ...options, inboundDns });
   let stopped = false;
   return {
     ...service,

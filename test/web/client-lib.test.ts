@@ -97,7 +97,7 @@ describe('web client: the browser\'s crypto backend and the server\'s', () => {
 });
 
 describe('web client: reading', () => {
-  test('only verdict headers above the first foreign Received header are believed', async () => {
+  test('only verdict headers above our own topmost Received header are believed', async () => {
     const raw = Buffer.from(
       'Authentication-Results: mx.sealpost.test; spf=pass smtp.mailfrom=a.example; dkim=fail; dmarc=none\r\n' +
         'X-Spam-Status: No, score=1.5\r\n' +
@@ -111,6 +111,12 @@ describe('web client: reading', () => {
     assert.deepEqual(parsed.authentication, { spf: 'pass', dkim: 'fail', dmarc: 'none' });
     assert.deepEqual(parsed.spam, { flagged: false, score: '1.5' });
 
+    // A sender's forgery below our Received header, in a message with no Received of its own.
+    const forgedBelowOurs = await parseMessage(
+      Buffer.from('Received: from mail.a.example (Sealpost) by mx.sealpost.test\r\nAuthentication-Results: mx.sealpost.test; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'),
+    );
+    assert.equal(forgedBelowOurs.authentication, null);
+    assert.equal(forgedBelowOurs.spam, null);
     const forgedOnly = await parseMessage(Buffer.from('Received: from mail.a.example by mx.b.example\r\nAuthentication-Results: x; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'));
     assert.equal(forgedOnly.authentication, null);
     assert.equal(forgedOnly.spam, null);

@@ -1,7 +1,7 @@
 // A decrypted message, parsed for display with postal-mime (written for browsers): text,
-// HTML, attachments, and the verdicts of our own mail server. Only headers our server added
-// are believed: those above the first Received header of another server, since a sender can
-// write any Authentication-Results or X-Spam header into the message it sends.
+// HTML, attachments, and the verdicts of our own mail server. Only headers our MX added are
+// believed: it puts them above its own Received header, the topmost one; a sender can write
+// any Authentication-Results or X-Spam header into the message it sends, but only below.
 import type { Address, Email, Header } from 'postal-mime';
 import type { CheckResult, ParsedAddress, ParsedMessage } from './protocol.ts';
 
@@ -16,10 +16,10 @@ function flatten(addresses: Address | Address[] | undefined): ParsedAddress[] {
   );
 }
 
-/** Headers from the top down to the first Received header another server wrote. */
+/** The headers above the topmost Received header, when that one is our server's. */
 export function headersOfOurServer(headers: readonly Header[]): Header[] {
-  const foreign = headers.findIndex((header) => header.key === 'received' && !header.value.includes('(Sealpost)'));
-  return foreign < 0 ? [...headers] : headers.slice(0, foreign);
+  const first = headers.findIndex((header) => header.key === 'received');
+  return first >= 0 && headers[first]!.value.includes('(Sealpost)') ? headers.slice(0, first) : [];
 }
 
 export function authenticationResults(headers: readonly Header[]): ParsedMessage['authentication'] {
