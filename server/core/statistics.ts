@@ -7,7 +7,7 @@ import type { CoreContext } from './context.ts';
 import { END, keys } from './keys.ts';
 import { decodeRecord, encodeRecord } from './records.ts';
 
-export const DAILY_COUNTERS = ['messagesIn', 'messagesOut', 'spamRejected', 'signups', 'topUps', 'accountsDeleted'] as const;
+export const DAILY_COUNTERS = ['messagesIn', 'messagesOut', 'spamRejected', 'spamJunked', 'signups', 'topUps', 'accountsDeleted'] as const;
 export type DailyCounter = (typeof DAILY_COUNTERS)[number];
 
 export type DailyTotals = { day: Day } & Record<DailyCounter, number>;

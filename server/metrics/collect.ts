@@ -17,7 +17,8 @@ const ACCOUNT_COUNT_CACHE_MS = 5 * 60_000;
 const COUNTERS: Record<DailyCounter, { name: string; help: string }> = {
   messagesIn: { name: 'sealpost_messages_received_total', help: 'Messages received from other mail servers and stored.' },
   messagesOut: { name: 'sealpost_messages_sent_total', help: 'Messages submitted by users for delivery.' },
-  spamRejected: { name: 'sealpost_spam_rejected_total', help: 'Messages refused as spam.' },
+  spamRejected: { name: 'sealpost_spam_rejected_total', help: 'Messages refused as spam or by the sender domain\'s DMARC policy.' },
+  spamJunked: { name: 'sealpost_spam_junked_total', help: 'Messages received and filed in Junk (spam, or DMARC quarantine).' },
   signups: { name: 'sealpost_signups_total', help: 'Accounts created.' },
   topUps: { name: 'sealpost_top_ups_total', help: 'Credits booked (payment codes and vouchers).' },
   accountsDeleted: { name: 'sealpost_accounts_deleted_total', help: 'Accounts deleted.' },

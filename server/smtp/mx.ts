@@ -149,9 +149,13 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
         const { headers, disposition } = await checks.run(message, envelope);
         if (disposition.kind === 'refuse') {
           logger.info({ queueId, because: disposition.because }, 'mx: message refused by the checks');
+          if (disposition.because !== 'spam-check-unavailable') core.statistics.count('spamRejected');
           throw smtpReply(session, disposition.code, disposition.enhancedStatus, disposition.text);
         }
-        if (disposition.folder === '\\Junk') logger.info({ queueId, because: disposition.because }, 'mx: message filed as junk');
+        if (disposition.folder === '\\Junk') {
+          logger.info({ queueId, because: disposition.because }, 'mx: message filed as junk');
+          core.statistics.count('spamJunked');
+        }
         for (const recipient of recipients) recipient.specialUse = disposition.folder;
         // The checks' headers above our Received header: the webmail believes only what
         // stands above the first Received header, so a sender cannot forge them.

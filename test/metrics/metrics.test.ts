@@ -62,7 +62,7 @@ describe('metrics, statistics and the delivery log', () => {
     }
     const stats = await runSealpost(['stats', '--data-dir', service.dataDir]);
     assert.equal(stats.code, 0, stats.stderr);
-    assert.match(stats.stdout, /^\d{4}-\d\d-\d\d +1 +0 +0 +2 +0 +0$/m);
+    assert.match(stats.stdout, /^\d{4}-\d\d-\d\d +1 +0 +0 +0 +2 +0 +0$/m);
     const bad = await runSealpost(['stats', '--from', 'yesterday', '--data-dir', service.dataDir]);
     assert.match(bad.stderr, /UTC day like 2026-01-31/);
   });

@@ -79,6 +79,12 @@ describe('MX with rspamd', () => {
     assert.ok(![...(await folder('\\Inbox')), ...(await folder('\\Junk'))].some((raw) => raw.includes(marker)));
   });
 
+  test('refusals and Junk filings are counted for stats and /metrics', () => {
+    const counts = service.core.statistics.sinceStart();
+    assert.equal(counts.spamRejected, 1);
+    assert.equal(counts.spamJunked, 1);
+  });
+
   test('neither rspamd nor Sealpost keeps the content or the peer\'s address', async () => {
     const canary = `canary-${randomBytes(12).toString('hex')}`;
     await send(service, message(`subject ${canary}`, `body ${canary}`));

@@ -13,10 +13,10 @@ export const statsCommand: Command = {
     const admin = await openAdmin(dataDir, config, await loadNodeCrypto());
     try {
       const { days } = await admin.call('stats.daily', { fromDay: values.from as string | undefined });
-      print('day         messages-in  messages-out  spam-refused  signups  top-ups  accounts-deleted');
+      print('day         messages-in  messages-out  spam-refused  spam-junked  signups  top-ups  accounts-deleted');
       for (const day of days) {
-        const cells = [day.messagesIn, day.messagesOut, day.spamRejected, day.signups, day.topUps, day.accountsDeleted];
-        const widths = [11, 13, 13, 8, 8, 16];
+        const cells = [day.messagesIn, day.messagesOut, day.spamRejected, day.spamJunked, day.signups, day.topUps, day.accountsDeleted];
+        const widths = [11, 13, 13, 12, 8, 8, 16];
         print(`${day.day}  ${cells.map((cell, index) => String(cell).padStart(widths[index]!)).join(' ')}`);
       }
     } finally {
