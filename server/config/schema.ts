@@ -116,6 +116,10 @@ export const ConfigSchema = Type.Object(
             socketTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
             /** Longest command line accepted (RFC 5321: 512 octets; extensions add more). */
             maxCommandLength: Type.Integer({ minimum: 512, default: 4096 }),
+            /** The MTA-STS policy the web listener serves for every domain: "testing" until the
+             * mail host has a certificate from a public CA, since under "enforce" senders
+             * refuse a self-signed one (RFC 8461 section 5). */
+            mtaStsMode: Type.Union([Type.Literal('testing'), Type.Literal('enforce')], { default: 'testing' }),
           },
           { default: {}, additionalProperties: false },
         ),

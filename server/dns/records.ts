@@ -35,9 +35,10 @@ export function mtaStsPolicy(mailHost: string, mode: 'testing' | 'enforce' = 'te
   return `version: STSv1\nmode: ${mode}\nmx: ${mailHost}\nmax_age: ${MTA_STS_MAX_AGE_SECONDS}\n`;
 }
 
-export function dnsRecords(domain: string, mailHost: string, dkim: DkimKey): DnsRecord[] {
+export function dnsRecords(domain: string, mailHost: string, dkim: DkimKey, mtaStsMode: 'testing' | 'enforce' = 'testing'): DnsRecord[] {
   const host = `${mailHost}.`;
-  const policyId = createHash('sha256').update(mtaStsPolicy(mailHost)).digest('hex').slice(0, 16);
+  // The id changes with the policy, so senders fetch it again when the mode changes.
+  const policyId = createHash('sha256').update(mtaStsPolicy(mailHost, mtaStsMode)).digest('hex').slice(0, 16);
   const srv = (service: keyof typeof PORTS, priority: number): DnsRecord => ({
     name: `_${service}._tcp.${domain}.`,
     type: 'SRV',

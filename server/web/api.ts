@@ -1,4 +1,5 @@
-// The JSON API under /api: public route groups (pre-login, login, signup, client setup),
+// The JSON API under /api: public route groups (pre-login, login, signup, client setup, the
+// MTA-STS policy file),
 // then one child context whose guard requires a session (and a CSRF token for writes) for
 // every route group registered inside it. One route group per file in routes/.
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import { clientSetupRoutes } from './routes/client-setup.ts';
 import { eventRoutes } from './routes/events.ts';
 import { folderRoutes } from './routes/folders.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { mtaStsRoutes } from './routes/mta-sts.ts';
 import { sendRoutes } from './routes/send.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -19,7 +21,7 @@ import { signupRoutes } from './routes/signup.ts';
 
 type RouteGroup = (app: FastifyInstance, context: WebContext) => Promise<void>;
 
-const PUBLIC_GROUPS: RouteGroup[] = [authRoutes, signupRoutes, clientSetupRoutes];
+const PUBLIC_GROUPS: RouteGroup[] = [authRoutes, signupRoutes, clientSetupRoutes, mtaStsRoutes];
 const AUTHENTICATED_GROUPS: RouteGroup[] = [
   sessionRoutes,
   folderRoutes,

@@ -31,11 +31,13 @@ export const dnsCommand: Command = {
     if (!mailHost.includes('.')) {
       print(`; WARNING: hostname is "${mailHost}"; set it to the server's public name (--set hostname=mail.${domain}).`);
     }
-    print(formatZone(dnsRecords(domain, mailHost, key)));
+    const mode = config.smtp.mx.mtaStsMode;
+    print(formatZone(dnsRecords(domain, mailHost, key, mode)));
     print('');
-    print(`; Serve this file at https://mta-sts.${domain}/.well-known/mta-sts.txt (a certificate valid for that name is needed);`);
-    print('; switch "mode" to enforce once the mail host has a certificate from a public CA, and publish a new id.');
-    for (const line of mtaStsPolicy(mailHost).trimEnd().split('\n')) print(`;   ${line}`);
+    print(`; The web listener serves this policy at https://mta-sts.${domain}/.well-known/mta-sts.txt (forward port 443`);
+    print('; to it; a certificate valid for that name is needed). Once the mail host has a certificate from a public CA,');
+    print('; set smtp.mx.mtaStsMode=enforce and publish the new id printed then.');
+    for (const line of mtaStsPolicy(mailHost, mode).trimEnd().split('\n')) print(`;   ${line}`);
     print(`; Also: A/AAAA records for ${mailHost}, and a PTR record of its address naming ${mailHost}.`);
   },
 };
