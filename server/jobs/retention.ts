@@ -1,8 +1,9 @@
 // `sealpost retention run`, also run daily by the scheduler: moves accounts through their
 // lifecycle (charging, reminders, expiry, deletion), drops delivery-log days older than the
 // retention period (DESIGN.md promise 5) and erases them, deletes old Junk and Trash
-// messages, erases expired payment codes, ends address holds whose time is up, and removes
-// backups past their retention period. Each unit of work is atomic or idempotent, so a run
+// messages, erases expired payment codes, ends address holds whose time is up, removes
+// backups past their retention period, and gives the space of deleted messages' ciphertext
+// back to the file system (blob log compaction). Each unit of work is atomic or idempotent, so a run
 // that is interrupted anywhere is finished by the next one, and a run with nothing to do
 // writes nothing. A dry run computes the same work and writes nothing at all.
 import type { Backups } from '../backup/backups.ts';
@@ -21,7 +22,7 @@ export interface RetentionSettings {
 }
 
 export interface RetentionStep {
-  name: 'lifecycle' | 'delivery-log' | 'junk' | 'trash' | 'payment-codes' | 'address-holds' | 'backups';
+  name: 'lifecycle' | 'delivery-log' | 'junk' | 'trash' | 'payment-codes' | 'address-holds' | 'backups' | 'blob-space';
   title: string;
   /** Things done (or, dry, to do): accounts changed, days dropped, messages deleted … */
   count: number;
@@ -51,7 +52,10 @@ const STEP_TITLES: Record<RetentionStep['name'], string> = {
   'payment-codes': 'expired payment codes',
   'address-holds': 'address holds whose time is up',
   backups: 'backups past the retention period',
+  'blob-space': 'MiB of deleted messages given back to the file system',
 };
+
+const MIB = 1024 * 1024;
 
 export async function runRetention(
   core: MailCore,
@@ -109,6 +113,15 @@ export async function runRetention(
         step.count = pruned.backups.length;
         for (const id of pruned.backups) note(`backup ${id}`);
         if (pruned.poolBlobs > 0) note(`${pruned.poolBlobs} blob${pruned.poolBlobs === 1 ? '' : 's'} no backup names any more`);
+        break;
+      }
+      case 'blob-space': {
+        // Deleted ciphertext is unreadable at once (its content key went with the index
+        // record); this frees its bytes. A dry run cannot tell how much without doing it.
+        if (dryRun) break;
+        const compaction = await core.context.store.blobs.compact();
+        step.count = Math.ceil(compaction.bytesReclaimed / MIB);
+        if (compaction.bytesReclaimed > 0) note(`${compaction.bytesReclaimed} bytes freed, ${compaction.blobsMoved} live blob${compaction.blobsMoved === 1 ? '' : 's'} moved`);
         break;
       }
     }

@@ -28,6 +28,8 @@ export interface LevelStoreOptions {
    * with no compaction pass, at the cost of a file creation and fsync per blob.
    */
   blobs?: 'log' | 'files';
+  /** Segment size of the blob log (tests make it small to see segments fill and empty). */
+  blobSegmentBytes?: number;
 }
 
 /** The LevelDB lock on <dataDir>/kv is taken first and guards the whole data directory: a
@@ -45,7 +47,7 @@ export async function openLevelStore(dataDir: string, options: LevelStoreOptions
     blobs =
       options.blobs === 'files'
         ? await FileBlobStore.open(join(dataDir, 'blobs'))
-        : await LogBlobStore.open({ directory: join(dataDir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX });
+        : await LogBlobStore.open({ directory: join(dataDir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX, targetSegmentBytes: options.blobSegmentBytes });
   } catch (error) {
     await kv.close();
     throw error;
