@@ -15,15 +15,17 @@ export interface MailEvents {
   publish(event: MailEvent): void;
   /** Listens to one account's events; returns the function that stops listening. */
   subscribe(accountId: string, listener: MailEventListener): () => void;
+  /** Listens to every account's events (service-wide work such as the outbound queue). */
+  subscribeAll(listener: MailEventListener): () => void;
 }
 
 export class InProcessMailEvents implements MailEvents {
   readonly #listeners = new Map<string, Set<MailEventListener>>();
+  readonly #everyAccount = new Set<MailEventListener>();
 
   publish(event: MailEvent): void {
-    const listeners = this.#listeners.get(event.accountId);
-    if (!listeners) return;
-    for (const listener of [...listeners]) {
+    const listeners = [...(this.#listeners.get(event.accountId) ?? []), ...this.#everyAccount];
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch {
@@ -43,5 +45,10 @@ export class InProcessMailEvents implements MailEvents {
       listeners.delete(listener);
       if (listeners.size === 0) this.#listeners.delete(accountId);
     };
+  }
+
+  subscribeAll(listener: MailEventListener): () => void {
+    this.#everyAccount.add(listener);
+    return () => this.#everyAccount.delete(listener);
   }
 }

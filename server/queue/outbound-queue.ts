@@ -79,6 +79,7 @@ export class OutboundQueue implements QueueAdmin {
   #earliestWaiting = Infinity;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #stopListening: () => void = () => undefined;
 
   constructor(options: OutboundQueueOptions) {
     this.#core = options.core;
@@ -89,6 +90,12 @@ export class OutboundQueue implements QueueAdmin {
   }
 
   async start(): Promise<void> {
+    // Deleted means deleted (DESIGN.md promise 8): a deleted account's queued mail is
+    // erased at once, not at its next attempt.
+    this.#stopListening = this.#core.context.events.subscribeAll((event) => {
+      if (event.type !== 'account-deleted') return;
+      this.#eraseQueuedMailOf(event.accountId).catch((error: unknown) => this.#logger.error({ err: error }, 'outbound: erasing a deleted account\'s queued mail failed'));
+    });
     for (const { id, nextAttemptAt } of await this.#spool.schedule()) this.#plan(id, nextAttemptAt);
     if (this.#schedule.size > 0) this.#logger.info({ entries: this.#schedule.size }, 'outbound: queue loaded');
     this.#startDue();
@@ -187,8 +194,21 @@ export class OutboundQueue implements QueueAdmin {
     this.#logger.info({ queueId: id }, 'outbound: entry deleted by the operator');
   }
 
+  /** Entries in flight are left to their attempt, which finds the sender gone. */
+  async #eraseQueuedMailOf(accountId: string): Promise<void> {
+    let erased = 0;
+    for (const entry of await this.#spool.list()) {
+      if (entry.envelope.senderAccountId !== accountId || this.#inFlight.has(entry.id)) continue;
+      this.#schedule.delete(entry.id);
+      await this.#spool.remove(entry);
+      erased++;
+    }
+    if (erased > 0) this.#logger.info({ entries: erased }, 'outbound: queued mail of a deleted account erased');
+  }
+
   /** Stops attempts; what was in flight is recorded as it was before (retried after restart). */
   async close(): Promise<void> {
+    this.#stopListening();
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#dispatcher.close();

@@ -39,7 +39,13 @@ test('deleted mail stops taking disk space at the next retention run', async () 
     const leaver = await core.accounts.create('leaver@sealpost.test', material);
     for (let index = 0; index < 40; index++) {
       const message = Buffer.from(`From: a@remote.example\r\nSubject: ${index}\r\n\r\n${randomBytes(10_000).toString('hex')}\r\n`);
-      await core.ingest.deliver({ source: 'system', recipients: [{ accountId: leaver.id, address: 'leaver@sealpost.test' }], content: [message] });
+      await core.ingest.deliver({
+        source: 'system',
+        recipients: [{ accountId: leaver.id, address: 'leaver@sealpost.test' }],
+        content: (async function* () {
+          yield message;
+        })(),
+      });
     }
     const blobLog = join(dataDir, 'blob-log');
     const full = await directoryBytes(blobLog);
