@@ -284,6 +284,10 @@ export const ConfigSchema = Type.Object(
         /** Leading zero bits of SHA-256 a signup must find: 2^18 hashes take a browser a
          * few seconds once and make mass signups cost real CPU, with no captcha and no IP. */
         signupProofOfWorkBits: Type.Integer({ minimum: 0, maximum: 32, default: 18 }),
+        /** Reverse proxies in front of the web listener (comma-separated addresses or CIDR
+         * ranges): their X-Forwarded-For names the client for the in-memory rate limits.
+         * Empty: the connecting address is the client, and a proxy's clients share it. */
+        trustedProxies: Type.String({ default: '' }),
       },
       { default: {}, additionalProperties: false },
     ),

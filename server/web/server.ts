@@ -67,6 +67,11 @@ function cspFor(url: string): string {
   return APP_CSP;
 }
 
+function trustedProxies(setting: string): string[] | false {
+  const proxies = setting.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return proxies.length > 0 ? proxies : false;
+}
+
 /** The web application without a listener: startWeb adds HTTPS; tests use inject(). */
 export async function buildWebApp(options: WebOptions, https?: { key: Buffer; cert: Buffer }): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
@@ -99,6 +104,9 @@ export async function buildWebApp(options: WebOptions, https?: { key: Buffer; ce
     loggerInstance: logger,
     // SSE streams would otherwise hold close() open.
     forceCloseConnections: true,
+    // Behind a configured reverse proxy, request.ip is the client it names (rate limits only;
+    // no address is logged or stored).
+    trustProxy: trustedProxies(options.config.web.trustedProxies),
     // Unknown fields are refused with a clear error rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;

@@ -141,3 +141,36 @@ describe('web authentication', () => {
     }
   });
 });
+
+describe('web behind a reverse proxy', () => {
+  /** Two clients of one proxy at 127.0.0.1, named by X-Forwarded-For. */
+  const prelogins = async (bed: WebTestbed, forwardedFor: string, count: number) => {
+    const proxy = bed.client('127.0.0.1');
+    const statuses: number[] = [];
+    for (let index = 0; index < count; index++) {
+      statuses.push((await proxy.request('POST', '/api/auth/prelogin', { address: `someone${index}@${DOMAIN}` }, { 'x-forwarded-for': forwardedFor })).status);
+    }
+    return statuses;
+  };
+
+  test('with the proxy trusted, each client it names has its own rate limit', async () => {
+    const bed = await startWebTestbed({ overrides: ['web.trustedProxies=127.0.0.1'] });
+    try {
+      assert.equal((await prelogins(bed, '198.51.100.1', 61)).at(-1), 429);
+      assert.deepEqual(await prelogins(bed, '198.51.100.2', 1), [200]);
+      assert.ok(!bed.logLines.some((line) => line.includes('198.51.100.')), 'no forwarded address is logged');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('without it, the proxy\'s clients share one limit and X-Forwarded-For is ignored', async () => {
+    const bed = await startWebTestbed();
+    try {
+      assert.equal((await prelogins(bed, '198.51.100.1', 61)).at(-1), 429);
+      assert.deepEqual(await prelogins(bed, '198.51.100.2', 1), [429]);
+    } finally {
+      await bed.close();
+    }
+  });
+});
