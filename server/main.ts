@@ -25,7 +25,7 @@ import { startMx, type RunningListener } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
 import { AppPasswordLogin } from './auth/app-password-login.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
-import { SendingLimits } from './smtp/submission-limits.ts';
+import { SendingLimits } from './core/sending-limits.ts';
 import { openLevelStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { queueSubmitter } from './web/outbound.ts';
@@ -99,6 +99,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
         }),
       );
     }
+    const sendingLimits = new SendingLimits(core.context.clock, config.limits);
     if (config.smtp.submission.enabled || config.smtp.submissions.enabled) {
       // One login and one set of limits for both ports: throttling and sending
       // limits must not double by switching port.
@@ -119,7 +120,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           config.smtp.submission.authFailureDelayMs,
           'smtp',
         ),
-        limits: new SendingLimits(core.context.clock, config.limits),
+        limits: sendingLimits,
         config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },
         tls,
         logger,
@@ -156,6 +157,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
         serverKey: await readServerKey(paths.serverKey),
         clock: options.clock,
         outbound: outbound.queue ? queueSubmitter(outbound.queue, outbound.dkim, core.context.clock) : undefined,
+        sendingLimits,
         // The metrics port is the operator's, never shown to users.
         endpoints: () => listeners.filter((listener): listener is typeof listener & { tls: 'starttls' | 'implicit' } => listener.tls !== 'none'),
       });

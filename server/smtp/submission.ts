@@ -25,7 +25,7 @@ import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import type { RunningListener } from './mx.ts';
 import { receivedHeader } from './received-header.ts';
-import type { SendingLimits } from './submission-limits.ts';
+import type { SendingLimits } from '../core/sending-limits.ts';
 import { authorAddresses, completeHeaders, headerFields, HeaderSectionTooLarge, readHeaderSection } from './submission-headers.ts';
 
 export interface SubmissionOptions {

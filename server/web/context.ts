@@ -3,6 +3,7 @@ import type { SealpostCrypto } from '../../crypto/api.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
+import type { SendingLimits } from '../core/sending-limits.ts';
 import type { Logger } from '../log.ts';
 import type { ProofOfWork } from './proof-of-work.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -31,4 +32,6 @@ export interface WebContext {
   endpoints: () => readonly ServiceEndpoint[];
   /** Hands mail for remote recipients to the outbound path; absent until it exists. */
   outbound?: OutboundSubmitter;
+  /** The per-account sending budget, shared with submission. */
+  sendingLimits: SendingLimits;
 }

@@ -17,6 +17,7 @@ export type WebErrorCode =
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'SENDER_NOT_OWNED'
+  | 'SENDING_LIMIT'
   | 'BILLING_DISABLED'
   | 'INTERNAL';
 

@@ -59,8 +59,6 @@ export const RATE_RULES = {
   lookupByClient: { limit: 60, windowMs: 60_000 },
   /** Signups per client address: a family behind one router may sign up a few. */
   signupByClient: { limit: 10, windowMs: 3_600_000 },
-  /** Sends per account: a stolen session cannot turn the account into a spam cannon. */
-  sendByAccount: { limit: 60, windowMs: 3_600_000 },
 } satisfies Record<string, RateRule>;
 
 /** Counts one request against a rule; throws RATE_LIMITED (with Retry-After) past it. */

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
 import type { RunningListener } from '../smtp/mx.ts';
+import { SendingLimits } from '../core/sending-limits.ts';
 import { registerApi } from './api.ts';
 import type { ServiceEndpoint, WebContext } from './context.ts';
 import { createErrorHandler } from './errors.ts';
@@ -59,6 +60,8 @@ export interface WebOptions {
   /** The mail listeners, for the client-setup page (read at request time). */
   endpoints?: () => readonly ServiceEndpoint[];
   outbound?: OutboundSubmitter;
+  /** Shared with submission; a web app of its own (tests) gets a budget of its own. */
+  sendingLimits?: SendingLimits;
 }
 
 function cspFor(url: string): string {
@@ -98,6 +101,7 @@ export async function buildWebApp(options: WebOptions, https?: { key: Buffer; ce
     proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits }),
     endpoints: options.endpoints ?? (() => []),
     outbound: options.outbound,
+    sendingLimits: options.sendingLimits ?? new SendingLimits(clock, options.config.limits),
   };
   const app = fastify({
     ...(https ? { https } : {}),

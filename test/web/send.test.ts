@@ -3,6 +3,7 @@
 // clear code while none runs. The sender must be one of the account's own addresses.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SendingLimits } from '../../server/core/sending-limits.ts';
 import { readInbox } from '../helpers/mail.ts';
 import type { OutboundMessage } from '../../server/web/outbound.ts';
 import { b64, DOMAIN, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
@@ -69,5 +70,33 @@ describe('web send', () => {
     const many = Array.from({ length: bed.config.limits.recipientsPerMessage + 1 }, (_, index) => `r${index}@remote.example`);
     const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: many, message: b64(mime(`writer@${DOMAIN}`, 'x@remote.example', 'many')) });
     assert.equal(response.status, 400);
+  });
+});
+
+describe('web send limits', () => {
+  test('the web shares the sending budget with submission: messages per hour and recipients per day', async () => {
+    const clock = { now: () => Date.UTC(2026, 10, 21, 12) };
+    const limits = new SendingLimits(clock, { sendMessagesPerHour: 3, sendRecipientsPerDay: 4 });
+    const bed = await startWebTestbed({ web: { sendingLimits: limits, outbound: { submit: async () => undefined } } });
+    try {
+      const { accountId } = await bed.createAccount(`budget@${DOMAIN}`);
+      const client = bed.client();
+      await client.login(`budget@${DOMAIN}`);
+      const send = (recipients: string[]) =>
+        client.request('POST', '/api/send', { from: `budget@${DOMAIN}`, recipients, message: b64(mime(`budget@${DOMAIN}`, recipients.join(', '), `to ${recipients.length}`)) });
+      // One message with two recipients went out by submission (the same budget object).
+      limits.record(accountId, 2);
+      assert.equal((await send(['a@remote.example'])).status, 200);
+      const tooMany = await send(['b@remote.example', 'c@remote.example']);
+      assert.equal(tooMany.status, 429);
+      assert.equal(tooMany.body.code, 'SENDING_LIMIT');
+      assert.match(tooMany.body.message, /at most 4 recipients per day/);
+      assert.equal((await send(['d@remote.example'])).status, 200);
+      const fourth = await send(['e@remote.example']);
+      assert.equal(fourth.body.code, 'SENDING_LIMIT');
+      assert.match(fourth.body.message, /at most 3 messages per hour/);
+    } finally {
+      await bed.close();
+    }
   });
 });

@@ -13,7 +13,6 @@ import { receivedHeader } from '../../smtp/received-header.ts';
 import { sessionOf } from '../authenticate.ts';
 import type { WebContext } from '../context.ts';
 import { WebError } from '../errors.ts';
-import { enforceRate } from '../rate-limit.ts';
 import { Address, Base64, Body } from '../schemas.ts';
 
 const RecipientResult = Type.Object({ address: Type.String(), status: Type.Union([Type.Literal('delivered'), Type.Literal('queued'), Type.Literal('failed')]), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()) });
@@ -34,7 +33,6 @@ export async function sendRoutes(app: FastifyInstance, context: WebContext): Pro
     },
     async (request) => {
       const { accountId } = sessionOf(request);
-      enforceRate(context.rateLimiter, 'sendByAccount', accountId);
       const owned = new Set(await core.accounts.addresses(accountId));
       const from = normalizeAddress(request.body.from);
       if (!owned.has(from)) throw new WebError('SENDER_NOT_OWNED', 403, 'you can send only from your own addresses');
@@ -47,6 +45,8 @@ export async function sendRoutes(app: FastifyInstance, context: WebContext): Pro
         throw new WebError('SENDER_NOT_OWNED', 403, 'the From header must name your own addresses');
       }
       const recipients = [...new Set(request.body.recipients.map(normalizeAddress))];
+      const refusal = context.sendingLimits.messageRefusal(accountId) ?? context.sendingLimits.recipientRefusal(accountId, recipients.length);
+      if (refusal) throw new WebError('SENDING_LIMIT', 429, refusal);
       const content = Buffer.concat([
         receivedHeader({ heloName: 'webmail', hostname: config.hostname, protocol: 'HTTPS', queueId: randomBytes(8).toString('hex'), date: new Date(context.clock.now()) }),
         message,
@@ -102,6 +102,8 @@ export async function sendRoutes(app: FastifyInstance, context: WebContext): Pro
           }
         }
       }
+      const accepted = results.filter((result) => result.status !== 'failed').length;
+      if (accepted > 0) context.sendingLimits.record(accountId, accepted);
       return { recipients: results };
     },
   );

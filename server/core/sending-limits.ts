@@ -1,7 +1,8 @@
 // Per-account sending limits against abuse of a hijacked account: messages per hour and
-// recipients per day, over sliding windows. Counted in memory (a restart forgets them, which
+// recipients per day, over sliding windows, shared by submission and the web client's send
+// (one budget, whichever way a message goes out). Counted in memory (a restart forgets them, which
 // costs at most one window's worth); nothing here involves a client address.
-import type { Clock } from '../core/context.ts';
+import type { Clock } from './context.ts';
 
 export interface SendingLimitSettings {
   sendMessagesPerHour: number;
