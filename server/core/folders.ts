@@ -5,20 +5,14 @@ import type { CoreContext } from './context.ts';
 import type { Transaction } from './account-writer.ts';
 import { MailError } from './errors.ts';
 import { END, keys } from './keys.ts';
+import { DEFAULT_FOLDER_NAMES as IMAP_NAMES } from '../../shared/default-folders.ts';
 import { decodeRecord, encodeRecord, toHex, type FolderRecord, type SpecialUse } from './records.ts';
 
 /** Default folders every mailbox starts with, in display order. */
 export const DEFAULT_FOLDERS: readonly SpecialUse[] = ['\\Inbox', '\\Drafts', '\\Sent', '\\Junk', '\\Trash', '\\Archive'];
 
 /** Display names of the default folders (the IMAP names clients expect). */
-export const DEFAULT_FOLDER_NAMES: Record<SpecialUse, string> = {
-  '\\Inbox': 'INBOX',
-  '\\Drafts': 'Drafts',
-  '\\Sent': 'Sent',
-  '\\Junk': 'Junk',
-  '\\Trash': 'Trash',
-  '\\Archive': 'Archive',
-};
+export const DEFAULT_FOLDER_NAMES: Record<SpecialUse, string> = IMAP_NAMES;
 
 /** Every delivery looks up the Inbox; its id never changes (the Inbox cannot be deleted),
  * so ids are remembered (about 100 bytes each) instead of scanning the folders each time. */

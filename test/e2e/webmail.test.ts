@@ -1,21 +1,23 @@
 // The webmail end to end, in Debian's Chromium: signup → login → a message sent by
-// nodemailer to the MX appears live → read → reply → the reply reaches another local user
+// nodemailer to the MX appears live (DKIM-signed, checked by the MX and a real rspamd) → read,
+// with its SPF/DKIM/DMARC results and spam verdict → reply → the reply reaches another local user
 // and lies in Sent → an app password made in the browser lets imapflow see the same
 // messages. Then the privacy proof over the whole network log: no password, no key in any
 // request; stored mail only as ciphertext in any response. Screenshots go to artifacts/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type { Route } from 'playwright-core';
 import type { MailboxKeys } from '../../crypto/api.ts';
+import { StaticDnsResolver } from '../helpers/dns-stub.ts';
 import { readInbox, unlockByPassword } from '../helpers/mail.ts';
 import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
+import { removeRspamd, startRspamd, type RunningRspamd } from '../helpers/rspamd.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { E2E_SERVICE_SETTINGS, encodingsOf, findInRequests, findInResponses, openBrowser, screenshot, type Browsing } from './support.ts';
-
 
 const PASSWORD = 'Violet-Tram-Quietly-42';
 const ADDRESS = 'alice.webmail@sealpost.test';
@@ -26,6 +28,16 @@ const REPLY_CANARY = `REPLYCANARY${randomBytes(8).toString('hex')}`;
 const DRAFT_CANARY = `DRAFTCANARY${randomBytes(8).toString('hex')}`;
 const REMOTE_CANARY = `REMOTECANARY${randomBytes(8).toString('hex')}`;
 
+/** The sender's domain publishes SPF, a DKIM key and DMARC, so the MX's checks can pass. */
+const DKIM_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const SENDER_ZONE = new StaticDnsResolver({
+  txt: {
+    'sealpost.test': [['v=spf1 ip4:127.0.0.1 -all']],
+    'e2e._domainkey.sealpost.test': [[`v=DKIM1; k=rsa; p=${DKIM_KEY.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`]],
+    '_dmarc.sealpost.test': [['v=DMARC1; p=quarantine']],
+  },
+});
+
 describe('webmail end to end in Chromium', () => {
   let service: TestService;
   let origin: string;
@@ -34,10 +46,16 @@ describe('webmail end to end in Chromium', () => {
   let appPassword = '';
   let recoveryCode = '';
   let remote: RemoteMx;
+  let rspamd: RunningRspamd;
 
   before(async () => {
     remote = await startRemoteMx({ starttls: false });
-    service = await startTestService([...E2E_SERVICE_SETTINGS, `outbound.staticRoutes=remote.example=127.0.0.1:${remote.port}`]);
+    rspamd = await startRspamd();
+    service = await startTestService(
+      [...E2E_SERVICE_SETTINGS, `outbound.staticRoutes=remote.example=127.0.0.1:${remote.port}`, `filter.rspamd.url=${rspamd.url}`],
+      undefined,
+      { inboundDns: SENDER_ZONE },
+    );
     origin = `https://127.0.0.1:${service.port('https')}`;
     friend = await service.createAccount(FRIEND);
     browser = await openBrowser();
@@ -46,6 +64,7 @@ describe('webmail end to end in Chromium', () => {
     await browser?.close();
     await service?.stop();
     await remote?.close();
+    if (rspamd) await removeRspamd(rspamd);
   });
 
   test('signup builds the keys in the browser and shows the recovery code first', async () => {
@@ -96,7 +115,8 @@ describe('webmail end to end in Chromium', () => {
 
   test('a message sent to the MX appears live, and reads', async () => {
     const { page } = browser;
-    await nodemailer.createTransport({ host: '127.0.0.1', port: service.port('smtp-mx'), tls: { rejectUnauthorized: false } }).sendMail({
+    const dkim = { domainName: 'sealpost.test', keySelector: 'e2e', privateKey: DKIM_KEY.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    await nodemailer.createTransport({ host: '127.0.0.1', port: service.port('smtp-mx'), tls: { rejectUnauthorized: false }, dkim }).sendMail({
       from: `Bob Friend <${FRIEND}>`,
       to: ADDRESS,
       subject: SUBJECT_CANARY,
@@ -112,6 +132,8 @@ describe('webmail end to end in Chromium', () => {
     const frame = page.frameLocator('[data-testid=message-frame]');
     await frame.getByText('shall we meet at').waitFor();
     assert.match((await frame.locator('body').textContent())!, new RegExp(BODY_CANARY));
+    const verdicts = page.getByTestId('verdicts');
+    for (const verdict of ['SPF: pass', 'DKIM: pass', 'DMARC: pass', /Not spam \(-?\d+\.\d\d\)/]) await verdicts.getByText(verdict).waitFor();
     await screenshot(page, 'desktop-reading');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
     assert.equal(download.suggestedFilename(), 'menu.txt');
@@ -219,8 +241,9 @@ describe('webmail end to end in Chromium', () => {
     await page.getByTestId('settings-tab-export').click();
     for (const box of await page.getByRole('checkbox').all()) await box.uncheck();
     await page.getByRole('checkbox', { name: /^Inbox/ }).check();
+    await page.getByTestId('export-format-mbox').check();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
-    assert.equal(download.suggestedFilename(), 'Inbox.mbox');
+    assert.equal(download.suggestedFilename(), 'INBOX.mbox');
     const chunks: Buffer[] = [];
     for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
     const mbox = Buffer.concat(chunks).toString('latin1');
