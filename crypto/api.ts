@@ -33,6 +33,13 @@ export interface MailboxKeys {
   privateKey: Uint8Array;
 }
 
+/** The web client's search index on a device: the key of its encrypted records and the id
+ * that names its database; both derived from masterKey. */
+export interface SearchIndexKeys {
+  recordKey: Uint8Array;
+  storeId: Uint8Array;
+}
+
 export interface Identity {
   publicKey: Uint8Array;
   /** privateKey encrypted under a key derived from masterKey. */
@@ -129,7 +136,11 @@ export interface SealpostCrypto {
     end: number,
   ): Promise<Uint8Array>;
 
-  // Records under a symmetric key the server holds (spool, operator-readable settings).
+  /** The keys of the search index the web client keeps encrypted on a device. */
+  deriveSearchIndexKeys(masterKey: Uint8Array): SearchIndexKeys;
+
+  // Records under a symmetric key (the server's: spool, operator-readable settings; the
+  // browser's: its search index).
   encryptRecord(key: Uint8Array, label: string, plaintext: Uint8Array): Uint8Array;
   decryptRecord(key: Uint8Array, label: string, ciphertext: Uint8Array): Uint8Array;
 }

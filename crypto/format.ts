@@ -31,6 +31,8 @@ export const LABELS = {
   metadataKey: 'sealpost/v1/metadata-key',
   bodyKey: 'sealpost/v1/body-key',
   record: 'sealpost/v1/record/', // followed by the caller's record label
+  searchIndexKey: 'sealpost/v1/search-index-key',
+  searchIndexName: 'sealpost/v1/search-index-name',
 } as const;
 
 /** Format byte of v1 envelopes, key slots, identities, metadata, bodies and records. */

@@ -13,6 +13,7 @@ export type {
   MailboxKeys,
   PasswordKdfParams,
   SealpostCrypto,
+  SearchIndexKeys,
 } from './api.ts';
 export { CryptoError } from './api.ts';
 export { DEFAULT_PASSWORD_KDF_PARAMS } from './keys.ts';

@@ -19,6 +19,7 @@ import {
   wrapContentKey,
 } from './message.ts';
 import { decryptRecord, encryptRecord } from './record.ts';
+import { deriveSearchIndexKeys } from './search-index-keys.ts';
 import { verifySecretstreamLayout } from './secretstream-state.ts';
 
 /** Checks the backend against what the shared code relies on, then binds the API to it. */
@@ -74,6 +75,8 @@ export function createSealpostCrypto(p: SodiumPrimitives): SealpostCrypto {
     bodyPlaintextSize,
     decryptBodyRange: (contentKey, read, ciphertextSize, start, end) =>
       decryptBodyRange(p, contentKey, read, ciphertextSize, start, end),
+
+    deriveSearchIndexKeys: (masterKey) => deriveSearchIndexKeys(p, masterKey),
 
     encryptRecord: (key, label, plaintext) => encryptRecord(p, key, label, plaintext),
     decryptRecord: (key, label, ciphertext) => decryptRecord(p, key, label, ciphertext),

@@ -5,7 +5,10 @@
 //     gzip and brotli as served;
 //   - login: from submitting the form to the first message list painted (summaries of the
 //     visible rows decrypted and drawn), split into key derivation and the rest;
-//   - opening a 1 MB message: from the click to its text and attachments drawn.
+//   - opening a 1 MB message: from the click to its text and attachments drawn;
+//   - full-text search: the first search on the device (every body downloaded, decrypted and
+//     indexed in the crypto worker, stored encrypted in IndexedDB), then typing a query to its
+//     hits painted, and after a new login the stored index's first answer.
 //   npm run bench:web -- [--messages 10000] [--runs 5]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +35,8 @@ const PASSWORD = 'bench-Password-for-the-web-1';
 /** Deliveries in flight while filling the mailbox: the writer groups them into few fsyncs. */
 const DELIVERY_CONCURRENCY = 32;
 const ONE_MEGABYTE_SUBJECT = 'The one-megabyte message';
+/** A query answered later than this is a failure, not a measurement. */
+const SEARCH_TIMEOUT_MS = 60_000;
 
 function sampleMessage(index: number): Buffer {
   const lines = [
@@ -130,6 +135,96 @@ function whenRowsPainted(page: Page, count: number): Promise<number> {
   );
 }
 
+/** Types `query` into the search field inside the page; resolves with the milliseconds until
+ * the search results show `expected` (this includes the 80 ms the field waits for more keys). */
+function timeSearch(page: Page, query: string, expected: string): Promise<number> {
+  return page.evaluate(
+    ({ query, expected, timeoutMs }) =>
+      new Promise<number>((resolve, reject) => {
+        setTimeout(() => reject(new Error(`no "${expected}" for the query "${query}"`)), timeoutMs);
+        const field = document.querySelector('[data-testid=search]') as HTMLInputElement;
+        const started = performance.now();
+        const check = () => {
+          if (document.querySelector('[data-testid=search-results]')?.textContent?.includes(expected)) {
+            requestAnimationFrame(() => resolve(performance.now() - started));
+            return true;
+          }
+          return false;
+        };
+        const observer = new MutationObserver(() => check() && observer.disconnect());
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+        field.value = query;
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+      }),
+    { query, expected, timeoutMs: SEARCH_TIMEOUT_MS },
+  );
+}
+
+async function logIn(page: Page, origin: string): Promise<number> {
+  await page.goto(`${origin}/#/login`);
+  await page.fill('#login-address', ADDRESS);
+  await page.fill('#login-password', PASSWORD);
+  const painted = whenRowsPainted(page, 10);
+  const submittedAt = await page.evaluate(() => {
+    const now = performance.now();
+    (document.querySelector('[data-testid=login-form] button[type=submit]') as HTMLButtonElement).click();
+    return now;
+  });
+  return (await painted) - submittedAt;
+}
+
+/** The first search builds the index; queries of every kind follow; then a new login. */
+async function measureSearch(page: Page, origin: string): Promise<string[]> {
+  await logIn(page, origin);
+  const started = performance.now();
+  await page.getByTestId('search').fill('fox');
+  await page.locator(`[data-testid=search-results][data-phase=ready][data-indexed="${MESSAGES}"]`).waitFor({ timeout: 60 * 60_000 });
+  const indexSeconds = (performance.now() - started) / 1000;
+  const stored = await page.evaluate(async () => {
+    const database = await new Promise<IDBDatabase>((resolve, reject) => {
+      const name = 'sealpost-search-';
+      void indexedDB.databases().then((all) => {
+        const opening = indexedDB.open(all.find((entry) => entry.name?.startsWith(name))!.name!);
+        opening.onsuccess = () => resolve(opening.result);
+        opening.onerror = () => reject(opening.error);
+      });
+    });
+    const records = database.transaction('records').objectStore('records').getAll();
+    const values = await new Promise<Uint8Array[]>((resolve) => (records.onsuccess = () => resolve(records.result as Uint8Array[])));
+    database.close();
+    return values.reduce((total, value) => total + value.byteLength, 0);
+  });
+  const sample = Math.floor(MESSAGES * 0.43);
+  const queries: [string, string, string][] = [
+    ['two words and a number', `message ${sample} `, `Message ${sample}:`],
+    ['a prefix being typed', 'notes on ite', `${(MESSAGES - 1).toLocaleString('en-GB')} found`],
+    ['a prefix matching every message', 'qu', `${(MESSAGES - 1).toLocaleString('en-GB')} found`],
+    ['nothing', 'xylophone ', 'No message text matches.'],
+  ];
+  const latencies: string[] = [];
+  for (const [what, query, expected] of queries) {
+    const times: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      await page.getByTestId('search').fill('');
+      await page.getByTestId('search-results').waitFor({ state: 'detached' });
+      times.push(await timeSearch(page, query, expected));
+    }
+    latencies.push(`  "${query}" (${what}): median ${ms(median(times))}`);
+  }
+  await page.getByTestId('settings-link').click();
+  await page.getByTestId('logout').click();
+  await page.getByTestId('login-form').waitFor();
+  const relogin = await logIn(page, origin);
+  const firstAnswer = await timeSearch(page, `message ${sample} `, `Message ${sample}:`);
+  return [
+    `Full-text search over ${MESSAGES.toLocaleString('en')} messages:`,
+    `  first search on the device, whole index built: ${indexSeconds.toFixed(1)} s (${Math.round(MESSAGES / indexSeconds)} messages/s); stored encrypted: ${(stored / 1048576).toFixed(1)} MB`,
+    '  type → hits painted (80 ms keystroke wait included), median of 5:',
+    ...latencies,
+    `  new login with the stored index: list painted ${ms(relogin)}; first query answered from it ${ms(firstAnswer)} after`,
+  ];
+}
+
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 const ms = (value: number) => `${Math.round(value)} ms`;
 
@@ -217,6 +312,8 @@ async function main(): Promise<void> {
       await page.getByTestId('login-form').waitFor();
     }
 
+    const searchReport = await measureSearch(page, origin);
+
     const report = [
       '',
       `JavaScript at first load (login page and crypto worker, ${firstLoad.length} files): ${(gzip / 1024).toFixed(1)} KB gzip, ${(brotli / 1024).toFixed(1)} KB brotli, ${(raw / 1024).toFixed(1)} KB raw`,
@@ -225,6 +322,7 @@ async function main(): Promise<void> {
       `  total ${ms(median(logins.map((entry) => entry.total)))}, key derivation ${ms(median(logins.map((entry) => entry.derivation)))}, after derivation ${ms(median(logins.map((entry) => entry.afterDerivation)))}`,
       `  runs (after derivation): ${logins.map((entry) => ms(entry.afterDerivation)).join(', ')}`,
       `Open the 1 MB message (${(filled.bigSize / 1048576).toFixed(2)} MB, text + attachment), median of ${opens.length}: ${ms(median(opens))} (runs: ${opens.map(ms).join(', ')})`,
+      ...searchReport,
     ];
     console.log(report.join('\n'));
   } finally {

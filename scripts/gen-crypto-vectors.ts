@@ -55,6 +55,7 @@ async function main(): Promise<void> {
 
   const subkeyLabels = [
     LABELS.authKey, LABELS.kek, LABELS.verifier, LABELS.identityKey, LABELS.contentKeyWrap, LABELS.metadataKey, LABELS.bodyKey,
+    LABELS.searchIndexKey, LABELS.searchIndexName,
   ];
   const subkeys = subkeyLabels.map((label) => {
     const key = fixed(`subkey ${label}`, 32);
@@ -196,6 +197,9 @@ async function main(): Promise<void> {
     };
   });
 
+  const searchIndexKeys = crypto.deriveSearchIndexKeys(masterKey);
+  const searchIndex = [{ masterKey: toHex(masterKey), recordKey: toHex(searchIndexKeys.recordKey), storeId: toHex(searchIndexKeys.storeId) }];
+
   const vectors = {
     description:
       'Sealpost crypto v1 test vectors (crypto/FORMAT.md). Hex unless noted. Body plaintext byte i = (31*i + 7) mod 251. ' +
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
     metadata,
     body: bodies,
     record: records,
+    searchIndex,
   };
   await writeFile(OUTPUT, `${JSON.stringify(vectors, null, 2)}\n`);
   console.log(`wrote ${OUTPUT}`);

@@ -51,6 +51,7 @@ interface Vectors {
     ciphertextSha256?: string;
   }[];
   record: { key: string; label: string; nonce: string; plaintext: string; ciphertext: string }[];
+  searchIndex: { masterKey: string; recordKey: string; storeId: string }[];
 }
 
 const vectors = JSON.parse(
@@ -61,7 +62,7 @@ const backends = await loadBackends();
 for (const { name, primitives: p, crypto } of backends) {
   describe(`crypto v1 vectors on ${name}`, () => {
     test('subkey', () => {
-      assert.ok(vectors.subkey.length >= 7);
+      assert.ok(vectors.subkey.length >= 9);
       for (const v of vectors.subkey) assert.equal(toHex(subkey(p, v.label, fromHex(v.key))), v.output, v.label);
     });
 
@@ -158,6 +159,16 @@ for (const { name, primitives: p, crypto } of backends) {
         if (v.ciphertext !== undefined) assert.equal(toHex(ciphertext), v.ciphertext, `body of ${v.plaintextSize}`);
         else assert.equal(createHash('sha256').update(ciphertext).digest('hex'), v.ciphertextSha256, `body of ${v.plaintextSize}`);
         assert.deepEqual(decryptBody(crypto, fromHex(v.contentKey), ciphertext), plaintext);
+      }
+    });
+
+    test('search index keys', () => {
+      assert.ok(vectors.searchIndex.length >= 1);
+      for (const v of vectors.searchIndex) {
+        const keys = crypto.deriveSearchIndexKeys(fromHex(v.masterKey));
+        assert.equal(toHex(keys.recordKey), v.recordKey);
+        assert.equal(toHex(keys.storeId), v.storeId);
+        assert.equal(toHex(subkey(p, 'sealpost/v1/search-index-key', fromHex(v.masterKey))), v.recordKey, 'the record key is the labelled subkey');
       }
     });
 

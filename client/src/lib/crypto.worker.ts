@@ -12,12 +12,16 @@ import { vault } from './worker/vault.ts';
 type Handlers = { [M in WorkerMethod]: (params: Parameters<WorkerMethods[M]>[0]) => Promise<ReturnType<WorkerMethods[M]>> | ReturnType<WorkerMethods[M]> };
 
 const cryptoReady = loadBrowserCrypto();
+/** Loaded with the first search, not with the worker: login needs only libsodium. */
+let searchLoaded: Promise<typeof import('./worker/mail-search.ts')> | undefined;
+const search = () => (searchLoaded ??= import('./worker/mail-search.ts'));
 
 const handlers: Handlers = {
   deriveForLogin: async ({ password, salt, kdf }) => account.deriveForLogin(await cryptoReady, password, salt, kdf),
   unlock: async ({ account: locked }) => account.unlock(await cryptoReady, locked),
   lock: async () => {
     vault.lock(await cryptoReady);
+    if (searchLoaded) (await searchLoaded).closeSearchIndex();
     return { locked: true };
   },
   deriveAuthKey: async ({ password, salt, kdf }) => account.deriveAuthKey(await cryptoReady, password, salt, kdf),
@@ -48,6 +52,12 @@ const handlers: Handlers = {
   changePassword: async (params) => account.changePassword(await cryptoReady, params),
   encryptSettings: async ({ json }) => account.encryptSettings(await cryptoReady, json),
   decryptSettings: async ({ wrappedKey, data }) => account.decryptSettings(await cryptoReady, wrappedKey, data),
+  openSearchIndex: async ({ create }) => (await search()).openSearchIndex(await cryptoReady, create),
+  searchIndexName: async () => ({ database: (await search()).searchIndexName(await cryptoReady) }),
+  reconcileSearchIndex: async ({ folders }) => (await search()).reconcileSearchIndex(await cryptoReady, folders),
+  indexMessages: async ({ folderId, uidValidity, messages }) => (await search()).indexMessages(await cryptoReady, folderId, uidValidity, messages),
+  unindexMessages: async ({ folderId, uids }) => (await search()).unindexMessages(await cryptoReady, folderId, uids),
+  searchMessages: async ({ query, limit }) => (await search()).searchMessages(query, limit),
 };
 
 /** ArrayBuffers in a result move to the page instead of being copied. */

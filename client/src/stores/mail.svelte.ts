@@ -32,6 +32,9 @@ export interface Row {
 
 export type SortKey = 'date' | 'from' | 'subject' | 'size';
 
+/** A live change of the mailbox, for stores that follow it (the search index). */
+export type MailChange = { type: 'added' | 'expunged'; folderId: string; uid: number } | { type: 'folders-changed' } | { type: 'account-deleted' };
+
 export interface OpenMessage {
   folderId: string;
   uid: number;
@@ -77,6 +80,7 @@ class Mail {
   #inFlight = new Set<number>();
   #generation = 0;
   #events: EventSource | undefined;
+  readonly #changeListeners: ((change: MailChange) => void)[] = [];
 
   #rowByUid = $derived(new Map(this.rows.map((row) => [row.uid, row])));
 
@@ -121,6 +125,11 @@ class Mail {
   /** Every summary decrypted so far, for address autocomplete. */
   knownSummaries(): IterableIterator<MessageSummary> {
     return this.#summaries.values();
+  }
+
+  /** Calls `listener` with every live change of the mailbox, for good. */
+  onChange(listener: (change: MailChange) => void): void {
+    this.#changeListeners.push(listener);
   }
 
   async start(): Promise<void> {
@@ -239,6 +248,16 @@ class Mail {
       if (generation === this.#generation) this.indexing = { done: Math.min(start + METADATA_BATCH, missing.length), total: missing.length };
     }
     if (generation === this.#generation) this.indexing = null;
+  }
+
+  /** Opens a message of any folder (a search hit): that folder's list, then the message. The
+   * search goes on in the new folder. */
+  async openInFolder(folderId: string, uid: number): Promise<void> {
+    const query = this.query;
+    const listed = this.selectFolder(folderId);
+    this.query = query;
+    await listed;
+    if (this.folderId === folderId) await this.openMessage(uid);
   }
 
   async openMessage(uid: number): Promise<void> {
@@ -379,8 +398,12 @@ class Mail {
     const events = new EventSource('/api/events');
     this.#events = events;
     const data = (event: Event) => JSON.parse((event as MessageEvent<string>).data) as { folderId?: string; uid?: number; flags?: string[] };
+    const announce = (change: MailChange) => {
+      for (const listener of this.#changeListeners) listener(change);
+    };
     events.addEventListener('message-added', (event) => {
-      const { folderId } = data(event);
+      const { folderId, uid } = data(event);
+      if (folderId !== undefined && uid !== undefined) announce({ type: 'added', folderId, uid });
       void this.#refreshCounts();
       if (folderId === this.folderId) void this.#fetchNewRows();
     });
@@ -391,11 +414,18 @@ class Mail {
     });
     events.addEventListener('message-expunged', (event) => {
       const { folderId, uid } = data(event);
+      if (folderId !== undefined && uid !== undefined) announce({ type: 'expunged', folderId, uid });
       if (folderId === this.folderId && uid !== undefined) this.#removeRows(new Set([uid]));
       void this.#refreshCounts();
     });
-    events.addEventListener('folders-changed', () => void this.loadFolders().catch(() => undefined));
-    events.addEventListener('account-deleted', () => void session.logout());
+    events.addEventListener('folders-changed', () => {
+      announce({ type: 'folders-changed' });
+      void this.loadFolders().catch(() => undefined);
+    });
+    events.addEventListener('account-deleted', () => {
+      announce({ type: 'account-deleted' });
+      void session.logout();
+    });
   }
 
   async #fetchNewRows(): Promise<void> {

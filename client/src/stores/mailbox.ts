@@ -1,7 +1,8 @@
 // Opening the mailbox once per login, from whichever unlocked screen comes first: folders,
-// live updates, the encrypted settings and the credit.
+// live updates, this device's search index, the encrypted settings and the credit.
 import { billing } from './billing.svelte.ts';
 import { mail } from './mail.svelte.ts';
+import { search } from './search.svelte.ts';
 import { session } from './session.svelte.ts';
 import { settings } from './settings.svelte.ts';
 import { toasts } from './toasts.svelte.ts';
@@ -9,7 +10,7 @@ import { toasts } from './toasts.svelte.ts';
 let opening: Promise<void> | null = null;
 
 export function openMailbox(): Promise<void> {
-  opening ??= Promise.all([mail.start(), settings.load(), billing.load()]).then(
+  opening ??= Promise.all([mail.start().then(() => search.resume()), settings.load(), billing.load()]).then(
     () => undefined,
     (error: unknown) => {
       opening = null;

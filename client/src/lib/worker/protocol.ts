@@ -6,8 +6,9 @@
 import type { PasswordKdfParams } from '../../../../crypto/api.ts';
 import type { MessageSummary } from '../../../../server/mime/types.ts';
 import type { WireAccountKeys } from '../../../../shared/account-wire.ts';
+import type { FolderUids, SearchHit, SearchResult } from '../search/mail-index.ts';
 
-export type { MessageSummary, PasswordKdfParams, WireAccountKeys };
+export type { FolderUids, MessageSummary, PasswordKdfParams, SearchHit, SearchResult, WireAccountKeys };
 
 /** The locked key material the server returns at login (all public or wrapped). */
 export interface LockedAccount {
@@ -60,6 +61,13 @@ export interface ParsedMessage {
   spam: { flagged: boolean; score: string | null } | null;
 }
 
+/** A message for the search index: its encrypted record and, unless it is too large to be
+ * worth downloading, its body ciphertext. `date` is the server's arrival date. */
+export interface MessageToIndex extends EncryptedRecord {
+  date: number;
+  ciphertext: ArrayBuffer | null;
+}
+
 export interface UploadCiphertext {
   contentKey: string;
   metadata: string;
@@ -98,6 +106,22 @@ export interface WorkerMethods {
   };
   encryptSettings(params: { json: string }): { wrappedKey: string; data: string };
   decryptSettings(params: { wrappedKey: string; data: string }): { json: string };
+  /** Opens this device's encrypted search index of the unlocked account; `create` makes an
+   * empty one if there is none. `database` is its IndexedDB name (null: there is none). */
+  openSearchIndex(params: { create: boolean }): { database: string | null; messages: number };
+  /** The IndexedDB name of this account's search index on this device, whether or not it
+   * exists (the page deletes it by that name). */
+  searchIndexName(params: Record<string, never>): { database: string };
+  /** Drops what the server no longer has from the index; returns what it lacks. */
+  reconcileSearchIndex(params: { folders: FolderUids[] }): { missing: FolderUids[] };
+  /** Decrypts messages and adds their words to the index; sealed keys come back rewrapped. */
+  indexMessages(params: { folderId: string; uidValidity: number; messages: MessageToIndex[] }): {
+    rewraps: { uid: number; previous: string; contentKey: string }[];
+    failed: number[];
+  };
+  unindexMessages(params: { folderId: string; uids: number[] }): { removed: number };
+  /** The newest `limit` messages of any folder holding every word of the query. */
+  searchMessages(params: { query: string; limit: number }): SearchResult;
 }
 
 export type WorkerMethod = keyof WorkerMethods;
