@@ -135,8 +135,10 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       date: new Date(core.context.clock.now()),
     });
     try {
-      let content = prepend([header], stream.iterator({ destroyOnReturn: false }));
-      if (checks.enabled) {
+      let content: AsyncIterable<Uint8Array>;
+      if (!checks.enabled) {
+        content = prepend([header], stream.iterator({ destroyOnReturn: false }));
+      } else {
         const message = await readMessage(stream, config.limits.messageMaxBytes);
         if (!message) throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
         const envelope: ArrivalEnvelope = {
