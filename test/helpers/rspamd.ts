@@ -53,8 +53,9 @@ export async function startRspamd(): Promise<RunningRspamd> {
 
   const paths = { LOCAL_CONFDIR: directory, RUNDIR: join(directory, 'run'), DBDIR: join(directory, 'db'), LOGDIR: directory };
   const variables = Object.entries(paths).flatMap(([name, value]) => ['--var', `${name}=${value}`]);
-  // -f: foreground; -i: keep the test's environment; --insecure: tests run as root here.
-  const child: ChildProcess = spawn('rspamd', ['-f', '-i', '--insecure', '-c', '/etc/rspamd/rspamd.conf', ...variables], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // --no-fork: stays the child we stop; --insecure: lets workers run as root, as npm test
+  // does when it may install packages.
+  const child: ChildProcess = spawn('rspamd', ['--no-fork', '--insecure', '-c', '/etc/rspamd/rspamd.conf', ...variables], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
