@@ -1,6 +1,7 @@
 // DESIGN.md promise 4 across the whole service: a client at 127.0.0.77 uses every listener
 // (SMTP MX as a sending server; submission on both ports, IMAP, POP3 and the web API as a
-// user who logs in, reads and sends; /metrics as a scraper), with failed logins too. Then
+// user who logs in, reads and sends; /metrics as a scraper), with failed logins too, and as
+// a trusted reverse proxy forwards web requests of a client at 127.0.0.78. Then
 // the address is searched in every file of the data directory, in the service log, in the
 // metrics, and in the mail as stored: only the delivery log may name it, and only as the
 // MX's peer (a server, not a client). A listener the audit expects but the service does not
@@ -19,10 +20,19 @@ import { startTestService, type TestService } from '../helpers/service.ts';
 import { RawImap } from '../imap/support.ts';
 
 const CLIENT = '127.0.0.77';
+/** A client behind 127.0.0.77 acting as a trusted reverse proxy (web.trustedProxies). */
+const FORWARDED_CLIENT = '127.0.0.78';
 /** Every listener the audit covers; each must run. */
 const EXPECTED_LISTENERS = ['smtp-mx', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'https', 'metrics'];
 
-function httpsCall(port: number, method: string, path: string, body?: unknown, cookie?: string): Promise<{ status: number; body: string; cookie?: string }> {
+function httpsCall(
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  cookie?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: string; cookie?: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const call = request(
@@ -33,7 +43,7 @@ function httpsCall(port: number, method: string, path: string, body?: unknown, c
         path,
         localAddress: CLIENT,
         rejectUnauthorized: false,
-        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}) },
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}), ...extraHeaders },
       },
       (response) => {
         let text = '';
@@ -88,7 +98,9 @@ describe('no client address is written anywhere (every listener)', () => {
   let user: { accountId: string; password: string; appPassword: string };
 
   before(async () => {
-    service = await startTestService(['web.enabled=true', 'metrics.enabled=true']);
+    // The trusted proxy as a range (.76–.77): data/config.json keeps the settings, and the
+    // audit searches for the client's address as text.
+    service = await startTestService(['web.enabled=true', 'metrics.enabled=true', 'web.trustedProxies=127.0.0.76/31']);
     const account = await service.createAccount('audited@sealpost.test');
     user = { ...account, appPassword: await service.createAppPassword(account.accountId, account.password) };
     await service.createAccount('friend.local@sealpost.test');
@@ -151,6 +163,10 @@ describe('no client address is written anywhere (every listener)', () => {
       assert.equal(login.status, 200, login.body);
       assert.equal((await httpsCall(port, 'GET', '/api/account', undefined, login.cookie)).status, 200);
       assert.equal((await httpsCall(port, 'GET', '/no/such/page')).status >= 400, true);
+      // Through 127.0.0.77 as a trusted proxy: the forwarded address feeds rate limits only.
+      const forwarded = { 'x-forwarded-for': FORWARDED_CLIENT };
+      assert.equal((await httpsCall(port, 'POST', '/api/auth/prelogin', { address: 'audited@sealpost.test' }, undefined, forwarded)).status, 200);
+      assert.equal((await httpsCall(port, 'POST', '/api/auth/login', { address: 'audited@sealpost.test', authKey: toBase64(service.crypto.randomBytes(32)) }, undefined, forwarded)).status, 401);
     }
 
     // /metrics, scraped from the same address.
@@ -169,6 +185,9 @@ describe('no client address is written anywhere (every listener)', () => {
     }
 
     await service.core.statistics.flush();
+    assert.ok(!metrics.includes(FORWARDED_CLIENT), 'the forwarded client is not in the metrics');
+    assert.deepEqual(service.logLines.filter((line) => line.includes(FORWARDED_CLIENT)), [], 'the forwarded client is not in the service log');
+    assert.deepEqual(await searchBytes(service.dataDir, FORWARDED_CLIENT), [], 'the forwarded client is not in the data directory');
     assert.ok(!metrics.includes(CLIENT), 'not in the metrics');
     assert.deepEqual(service.logLines.filter((line) => line.includes(CLIENT)), [], 'not in the service log');
     for (const hit of await searchBytes(service.dataDir, CLIENT)) {
