@@ -1,4 +1,5 @@
 // The mail core's billing and lifecycle rules, read from the configuration.
+import { listSetting } from './list-setting.ts';
 import type { ServicePolicy } from '../core/billing/settings.ts';
 import type { Config } from './schema.ts';
 
@@ -24,9 +25,7 @@ export function servicePolicyOf(config: Config): ServicePolicy {
       : null,
     lifecycle: {
       graceDays: config.retention.graceDaysAfterCredit,
-      reminderDays: lifecycle.reminderDays
-        .split(',')
-        .filter(Boolean)
+      reminderDays: listSetting(lifecycle.reminderDays)
         .map(Number)
         .sort((a, b) => b - a),
       addressHoldDays: lifecycle.addressHoldDays,

@@ -3,6 +3,7 @@
 // side by side on the message in memory; their headers are prepended to the stored message,
 // and together they decide where it goes: the Inbox, the Junk folder, or a refusal before
 // anything is stored.
+import { listSetting } from '../config/list-setting.ts';
 import type { Config } from '../config/schema.ts';
 import { CachingDnsResolver } from '../dns/caching-resolver.ts';
 import { systemDnsResolver, type DnsResolver } from '../dns/resolver.ts';
@@ -86,7 +87,7 @@ function spamHeaders(spam: SpamScore): string {
 /** The checks the configuration asks for; `dns` replaces the system's resolvers (tests). */
 export function inboundChecksFromConfig(config: Pick<Config, 'hostname' | 'filter'>, logger: Logger, dns?: DnsResolver): InboundChecks {
   const { filter } = config;
-  const resolver = dns ?? new CachingDnsResolver(systemDnsResolver(filter.dnsServers.split(',').map((server) => server.trim()).filter(Boolean)));
+  const resolver = dns ?? new CachingDnsResolver(systemDnsResolver(listSetting(filter.dnsServers)));
   return new InboundChecks({
     authenticator: filter.authentication ? new SenderAuthenticator({ resolver, hostname: config.hostname, timeoutMs: filter.authenticationTimeoutMs }) : null,
     rspamd: filter.rspamd.url ? new RspamdClient(filter.rspamd.url, filter.rspamd.timeoutMs) : null,

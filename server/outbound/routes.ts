@@ -3,6 +3,7 @@
 // a null MX (RFC 7505) or a domain that does not exist fails for good. Static routes from
 // the configuration (`domain=host:port`, `*` for all) replace the lookup: a smarthost, or a
 // local sink in tests and benchmarks.
+import { listSetting } from '../config/list-setting.ts';
 import { isIP } from 'node:net';
 import { isDnsNoData, isDnsNxDomain, type DnsResolver } from '../dns/resolver.ts';
 import { DeliveryFailure } from './failure.ts';
@@ -33,7 +34,7 @@ export class StaticRouteError extends Error {
 /** Parses `outbound.staticRoutes`: `example.org=10.0.0.5:2525,*=smarthost.example:587`. */
 export function parseStaticRoutes(text: string): Map<string, StaticRoute> {
   const routes = new Map<string, StaticRoute>();
-  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const item of listSetting(text)) {
     const match = /^([a-z0-9.*-]+)=(\[[0-9a-f:.]+\]|[a-z0-9.-]+):(\d{1,5})$/i.exec(item);
     const port = Number(match?.[3]);
     if (!match || port < 1 || port > 65535) {

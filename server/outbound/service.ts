@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import { readServerKey, type DataDirPaths } from '../data-dir.ts';
 import { DkimKeyring, ensureDkimKey } from '../dkim/keys.ts';
+import { listSetting } from '../config/list-setting.ts';
 import { systemDnsResolver, type DnsResolver } from '../dns/resolver.ts';
 import type { Logger } from '../log.ts';
 import { OutboundQueue } from '../queue/outbound-queue.ts';
@@ -50,7 +51,7 @@ export async function startOutbound(options: {
   const dkim = new DkimKeyring(paths.root);
   if (!config.outbound.enabled) return { queue: null, dkim, close: async () => undefined };
 
-  const dns = environment.dns ?? systemDnsResolver(config.outbound.dnsServers.split(',').map((server) => server.trim()).filter(Boolean));
+  const dns = environment.dns ?? systemDnsResolver(listSetting(config.outbound.dnsServers));
   const settings = config.outbound;
   const dispatcher = new DeliveryDispatcher({
     routes: new RouteResolver(dns, parseStaticRoutes(settings.staticRoutes), settings.mxPort),

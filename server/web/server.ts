@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
 import type { RunningListener } from '../smtp/mx.ts';
+import { listSetting } from '../config/list-setting.ts';
 import { SendingLimits } from '../core/sending-limits.ts';
 import { registerApi } from './api.ts';
 import type { ServiceEndpoint, WebContext } from './context.ts';
@@ -71,7 +72,7 @@ function cspFor(url: string): string {
 }
 
 function trustedProxies(setting: string): string[] | false {
-  const proxies = setting.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const proxies = listSetting(setting);
   return proxies.length > 0 ? proxies : false;
 }
 
