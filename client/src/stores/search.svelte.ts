@@ -84,6 +84,9 @@ class Search {
   limit = $state(RESULTS_PAGE);
   searching = $state(false);
 
+  /** This account's index database on this device, learnt at login. Logout does not clear
+   * it: deleting the account ends the session (the server's event, or a background request
+   * refused), which throws the worker away, and the index must still be deleted after. */
   #database: string | null = null;
   #generation = 0;
   readonly #work = new Map<string, FolderWork>();
@@ -98,6 +101,12 @@ class Search {
    * a moment first: loading the index keeps the worker busy, and the first list comes first. */
   resume(): void {
     const generation = this.#generation;
+    this.#database = null;
+    void callWorker('searchIndexName', {})
+      .then(({ database }) => {
+        if (generation === this.#generation) this.#database = database;
+      })
+      .catch((error: unknown) => this.#fail(error));
     setTimeout(() => {
       if (generation === this.#generation && this.phase === 'off') void this.#open(false).catch((error: unknown) => this.#fail(error));
     }, START_DELAY_MS);
@@ -143,7 +152,6 @@ class Search {
     this.#generation++;
     this.phase = 'off';
     this.indexed = 0;
-    this.#database = null;
     this.#work.clear();
     this.#liveAdded.clear();
     this.#liveExpunged.clear();
