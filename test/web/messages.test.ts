@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { decodeMetadata, encodeMetadata } from '../../server/core/metadata.ts';
 import { analyzeMessage } from '../../server/mime/structure.ts';
+import { readBodyFrames } from '../../shared/body-frames.ts';
 import { b64, DOMAIN, fromB64, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
 
 describe('web message API', () => {
@@ -88,6 +89,27 @@ describe('web message API', () => {
       afterUid = page.body.nextAfterUid;
     }
     assert.deepEqual(seen, Array.from({ length: 25 }, (_, index) => index + 1));
+  });
+
+  test('many bodies come in one answer, in the order asked, without those that are gone', async () => {
+    const inbox = await folderId('\\Inbox');
+    const asked = [5, 2, 999, 1, 3];
+    const answer = await client.request('POST', `/api/folders/${inbox}/messages/bodies`, { uids: asked });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['content-type'], 'application/octet-stream');
+    const payload: Buffer = answer.raw.rawPayload;
+    assert.equal(Number(answer.headers['content-length']), payload.length);
+    const bodies = readBodyFrames(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length) as ArrayBuffer);
+    assert.deepEqual([...bodies.keys()], [5, 2, 1, 3], 'the unknown UID is left out');
+    for (const [uid, ciphertext] of bodies) {
+      const single = await client.request('GET', `/api/folders/${inbox}/messages/${uid}/body`);
+      assert.deepEqual(Buffer.from(ciphertext), single.raw.rawPayload, `the body of ${uid}`);
+    }
+    assert.throws(() => readBodyFrames(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length - 1) as ArrayBuffer), /ends inside the body of 3/);
+    const tooMany = await client.request('POST', `/api/folders/${inbox}/messages/bodies`, { uids: Array.from({ length: 101 }, (_, index) => index + 1) });
+    assert.equal(tooMany.status, 400);
+    const unknownFolder = await client.request('POST', `/api/folders/${'0'.repeat(32)}/messages/bodies`, { uids: [1] });
+    assert.equal(unknownFolder.status, 404);
   });
 
   test('the client rewraps sealed keys; a stale or unwrapped replacement is refused', async () => {
@@ -182,6 +204,7 @@ describe('web message API', () => {
     assert.equal((await intruder.request('GET', `/api/folders/${inbox}/messages`)).status, 404);
     assert.equal((await intruder.request('GET', `/api/folders/${inbox}/messages/1/body`)).status, 404);
     assert.deepEqual((await intruder.request('POST', `/api/folders/${inbox}/messages/metadata`, { uids: [1] })).body.messages, []);
+    assert.equal((await intruder.request('POST', `/api/folders/${inbox}/messages/bodies`, { uids: [1] })).status, 404);
   });
 });
 

@@ -1,6 +1,7 @@
 // The one client of the web API (server/web/routes/*). Every request is same-origin JSON;
 // the session cookie travels by itself (HttpOnly, the page cannot read it) and writes carry
 // the session's CSRF token in a header. Errors arrive as { code, message }.
+import { readBodyFrames } from '../../../shared/body-frames.ts';
 import type { EncryptedRecord, LockedAccount, PasswordKdfParams, UploadCiphertext, WireAccountKeys } from './worker/protocol.ts';
 
 export class ApiError extends Error {
@@ -94,16 +95,19 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'NETWORK', 'the server cannot be reached');
   }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let parsed: unknown;
@@ -119,13 +123,17 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return parsed as T;
 }
 
-async function binary(path: string): Promise<ArrayBuffer> {
-  const response = await fetch(path, { credentials: 'same-origin' });
+async function binary(method: string, path: string, body?: unknown): Promise<ArrayBuffer> {
+  const response = await send(method, path, body);
   if (!response.ok) {
     const error = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
     throw new ApiError(response.status, error.code ?? 'HTTP_ERROR', error.message ?? `request failed (${response.status})`);
   }
-  return response.arrayBuffer();
+  try {
+    return await response.arrayBuffer();
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the answer was broken off');
+  }
 }
 
 const folderPath = (folderId: string) => `/api/folders/${encodeURIComponent(folderId)}`;
@@ -151,7 +159,9 @@ export const api = {
       `${folderPath(folderId)}/messages?afterUid=${afterUid}${limit ? `&limit=${limit}` : ''}`,
     ),
   metadata: (folderId: string, uids: number[]) => request<{ messages: EncryptedRecord[] }>('POST', `${folderPath(folderId)}/messages/metadata`, { uids }),
-  body: (folderId: string, uid: number) => binary(`${folderPath(folderId)}/messages/${uid}/body`),
+  body: (folderId: string, uid: number) => binary('GET', `${folderPath(folderId)}/messages/${uid}/body`),
+  /** The bodies of those of `uids` still in the folder (at most 100), by uid. */
+  bodies: async (folderId: string, uids: number[]) => readBodyFrames(await binary('POST', `${folderPath(folderId)}/messages/bodies`, { uids })),
   setFlags: (folderId: string, uids: number[], mode: 'add' | 'remove' | 'set', flags: string[]) =>
     request<{ updated: { uid: number; flags: string[]; modSeq: number }[] }>('POST', `${folderPath(folderId)}/messages/flags`, { uids, mode, flags }),
   expunge: (folderId: string, uids: number[]) => request<{ expunged: number[] }>('POST', `${folderPath(folderId)}/messages/expunge`, { uids }),

@@ -282,12 +282,9 @@ class Mail {
     }
   }
 
-  /** The decrypted raw message (export, forward as attachment). */
-  async rawMessage(folderId: string, uid: number, contentKey?: string): Promise<Uint8Array> {
-    const key = contentKey ?? this.#contentKeys.get(uid);
-    if (!key) throw new Error(t('mail.unreadable'));
-    const ciphertext = await api.body(folderId, uid);
-    const { plaintext } = await callWorker('decryptBody', { contentKey: key, ciphertext }, [ciphertext]);
+  /** A raw message decrypted from its body's ciphertext (export). */
+  async decryptRaw(contentKey: string, ciphertext: ArrayBuffer): Promise<Uint8Array> {
+    const { plaintext } = await callWorker('decryptBody', { contentKey, ciphertext }, [ciphertext]);
     return new Uint8Array(plaintext);
   }
 

@@ -7,17 +7,14 @@
 // new mail arriving live is added. Logout keeps it (encrypted); forget() deletes it.
 import { api, ApiError } from '../lib/api.ts';
 import { callWorker } from '../lib/crypto-client.ts';
-import type { FolderUids, MessageToIndex, SearchHit } from '../lib/worker/protocol.ts';
+import type { EncryptedRecord, FolderUids, MessageToIndex, SearchHit } from '../lib/worker/protocol.ts';
 import { mail, type MailChange } from './mail.svelte.ts';
 import { router } from './router.svelte.ts';
 import { session } from './session.svelte.ts';
 
-/** Messages per indexing batch (one metadata request, one worker call): small, so that a
+/** Messages per indexing batch (one metadata and one bodies request, one worker call): small, so that a
  * message the user opens never waits long behind a batch in the worker. */
 const INDEX_BATCH = 20;
-/** Bodies downloaded at once while indexing, leaving the browser's other connections to the
- * origin (six over HTTP/1.1) to what the user does. */
-const BODY_DOWNLOADS = 3;
 /** Larger messages are indexed by their summary (subject, people, attachment names,
  * preview) only: they are nearly all attachment, and downloading them costs the user's
  * bandwidth for few words. */
@@ -56,18 +53,6 @@ function deleteDatabase(name: string): Promise<void> {
     request.onsuccess = () => resolve();
     request.onerror = () => reject(request.error ?? new Error('the search index could not be deleted'));
   });
-}
-
-/** Runs `work` over the items, at most `limit` at a time, keeping their order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!);
-    }),
-  );
-  return results;
 }
 
 class Search {
@@ -332,29 +317,31 @@ class Search {
   }
 
   async #indexBatch(folderId: string, uidValidity: number, messages: PendingMessage[], generation: number): Promise<void> {
-    let records;
+    const small = messages.filter((message) => message.size <= MAX_INDEXED_BODY_BYTES).map((message) => message.uid);
+    let records: EncryptedRecord[];
+    let bodies: Map<number, ArrayBuffer>;
     try {
-      records = (await api.metadata(folderId, messages.map((message) => message.uid))).messages;
+      [{ messages: records }, bodies] = await Promise.all([
+        api.metadata(folderId, messages.map((message) => message.uid)),
+        small.length > 0 ? api.bodies(folderId, small) : new Map<number, ArrayBuffer>(),
+      ]);
     } catch (error) {
       // The folder went away meanwhile: the next sync sees it.
       if (error instanceof ApiError && error.status === 404) return;
       throw error;
     }
+    if (generation !== this.#generation) return;
     const byUid = new Map(records.map((record) => [record.uid, record]));
-    const prepared = await mapLimited(messages, BODY_DOWNLOADS, async (message): Promise<MessageToIndex | null> => {
+    // A message without its record, or a small one without its body, was expunged meanwhile.
+    const prepared = messages.map((message): MessageToIndex | null => {
       const record = byUid.get(message.uid);
-      if (!record || generation !== this.#generation) return null;
+      if (!record) return null;
       if (message.size > MAX_INDEXED_BODY_BYTES) return { ...record, date: message.date, ciphertext: null };
-      try {
-        return { ...record, date: message.date, ciphertext: await api.body(folderId, message.uid) };
-      } catch (error) {
-        // Expunged meanwhile; anything else leaves it for the next sync.
-        if (error instanceof ApiError && error.status !== 401) return null;
-        throw error;
-      }
+      const ciphertext = bodies.get(message.uid);
+      return ciphertext ? { ...record, date: message.date, ciphertext } : null;
     });
     const ready = prepared.filter((message): message is MessageToIndex => message !== null);
-    if (ready.length === 0 || generation !== this.#generation) return;
+    if (ready.length === 0) return;
     const transfer = ready.flatMap((message) => (message.ciphertext ? [message.ciphertext] : []));
     const { rewraps, failed } = await callWorker('indexMessages', { folderId, uidValidity, messages: ready }, transfer);
     if (generation !== this.#generation) return;

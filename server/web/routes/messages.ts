@@ -1,11 +1,12 @@
 // Messages of a folder, as ciphertext and clear metadata (DESIGN.md promise 1 allows sizes,
 // dates and flags in clear): the index, encrypted metadata records and content keys of the
-// messages the browser shows, body ciphertext whole or by byte range, flag changes,
+// messages the browser shows, body ciphertext whole or by byte range or many at once, flag changes,
 // copy/move/expunge, the browser's lazy rewraps, and uploads it encrypted itself.
 // Nothing here decrypts: the server holds no key of a web session.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { BODY_FRAME_HEADER_BYTES, bodyFrameHeader } from '../../../shared/body-frames.ts';
 import { MailError } from '../../core/errors.ts';
 import { fromBase64 } from '../../core/records.ts';
 import { sessionOf } from '../authenticate.ts';
@@ -16,6 +17,9 @@ import { Base64, Body, Flag, FolderId, Uid, UidList } from '../schemas.ts';
 const MAX_INDEX_PAGE = 10_000;
 /** Metadata records per request: the visible rows plus a margin, or a background batch. */
 const MAX_METADATA_BATCH = 500;
+/** Bodies per batch request: the search index and the export ask for a few dozen small ones
+ * at a time; the answer streams, so its size does not weigh on the server's memory. */
+const MAX_BODY_BATCH = 100;
 /** A sealed (81) or wrapped (73) content key. */
 const ContentKey = Base64(81, { minBytes: 73 });
 /** Encrypted metadata records hold a MIME summary of at most about a megabyte. */
@@ -43,6 +47,8 @@ const MetadataBody = Body({ uids: Type.Array(Uid, { minItems: 1, maxItems: MAX_M
 const MetadataReply = Type.Object({
   messages: Type.Array(Type.Object({ uid: Type.Integer(), contentKey: Type.String(), metadata: Type.String() })),
 });
+
+const BodiesBody = Body({ uids: Type.Array(Uid, { minItems: 1, maxItems: MAX_BODY_BATCH, uniqueItems: true }) });
 
 const BodyQuery = Type.Object({
   start: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -113,6 +119,28 @@ export async function messageRoutes(app: FastifyInstance, context: WebContext): 
         .header('x-ciphertext-size', String(size))
         .header('cache-control', 'no-store');
       return reply.send(Readable.from(core.messages.readCiphertext(record, { start, end })));
+    },
+  );
+
+  app.post<{ Params: Static<typeof FolderParams>; Body: Static<typeof BodiesBody> }>(
+    '/api/folders/:folderId/messages/bodies',
+    { schema: { params: FolderParams, body: BodiesBody } },
+    async (request, reply) => {
+      const { accountId } = sessionOf(request);
+      await core.folders.get(accountId, request.params.folderId);
+      const found = (await core.messages.getMany(accountId, request.params.folderId, request.body.uids)).filter((record) => record !== undefined);
+      const sizes = await Promise.all(found.map((record) => core.messages.ciphertextSize(record)));
+      async function* frames(): AsyncGenerator<Uint8Array> {
+        for (const [index, record] of found.entries()) {
+          yield bodyFrameHeader(record.uid, sizes[index]!);
+          yield* core.messages.readCiphertext(record);
+        }
+      }
+      void reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(sizes.reduce((total, size) => total + BODY_FRAME_HEADER_BYTES + size, 0)))
+        .header('cache-control', 'no-store');
+      return reply.send(Readable.from(frames()));
     },
   );
 
