@@ -23,8 +23,8 @@ fi
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
-echo "== typecheck"
-npx tsc --noEmit -p .
+echo "== typecheck (server, crypto, tests; client components)"
+npm run --silent typecheck
 echo "== build web client"
 npx vite build --logLevel warn
 echo "== tests"
