@@ -25,6 +25,8 @@ export interface RunningRspamd {
   url: string;
   /** Everything rspamd may write: its run, database and log directories. */
   directory: string;
+  /** The `--var NAME=value` settings it runs with, for rspamadm to read the same configuration. */
+  configVariables: Readonly<Record<string, string>>;
   /** rspamd's console output. */
   output(): string;
   stop(): Promise<void>;
@@ -38,10 +40,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRspamd(): Promise<RunningRspamd> {
+export interface RspamdOptions {
+  /** false: the package's defaults alone, to show what the shipped files change (default true). */
+  shippedConfig?: boolean;
+  /** host:port of the only DNS server rspamd asks, instead of the host's resolver. */
+  nameserver?: string;
+}
+
+export async function startRspamd({ shippedConfig = true, nameserver }: RspamdOptions = {}): Promise<RunningRspamd> {
   const directory = await mkdtemp(join(tmpdir(), 'sealpost-rspamd-'));
   const localD = join(directory, 'local.d');
-  await cp(RECOMMENDED_LOCAL_D, localD, { recursive: true });
+  if (shippedConfig) await cp(RECOMMENDED_LOCAL_D, localD, { recursive: true });
+  else await mkdir(localD);
   await mkdir(HYPERSCAN_CACHE, { recursive: true });
   for (const sub of ['run', 'db']) await mkdir(join(directory, sub));
   const [normalPort, controllerPort] = [await freePort(), await freePort()];
@@ -50,6 +60,7 @@ export async function startRspamd(): Promise<RunningRspamd> {
   await writeFile(join(localD, 'worker-proxy.inc'), 'enabled = false;\n');
   await appendFile(join(localD, 'logging.inc'), 'type = "console";\n');
   await writeFile(join(localD, 'options.inc'), `enable_test_patterns = true;\nhs_cache_dir = "${HYPERSCAN_CACHE}";\n`);
+  if (nameserver) await appendFile(join(localD, 'options.inc'), `dns { nameserver = ["${nameserver}"]; }\n`);
 
   const paths = { LOCAL_CONFDIR: directory, RUNDIR: join(directory, 'run'), DBDIR: join(directory, 'db'), LOGDIR: directory };
   const variables = Object.entries(paths).flatMap(([name, value]) => ['--var', `${name}=${value}`]);
@@ -75,6 +86,7 @@ export async function startRspamd(): Promise<RunningRspamd> {
   return {
     url,
     directory,
+    configVariables: paths,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {
