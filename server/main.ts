@@ -21,6 +21,7 @@ import { createImapServer } from './imap/server.ts';
 import { Pop3Service } from './pop3/server.ts';
 import type { OutboundQueue } from './queue/outbound-queue.ts';
 import { parseConfiguredReply } from './smtp/configured-reply.ts';
+import { BufferBudget } from './smtp/buffer-budget.ts';
 import { startMx, type RunningListener } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
 import { AppPasswordLogin } from './auth/app-password-login.ts';
@@ -72,6 +73,8 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
     if ((await core.domains.list()).length === 0) await core.domains.add(config.demoDomain);
     const tls = { key: await readFile(paths.tlsKey), cert: await readFile(paths.tlsCert) };
     const listeners: RunningService['listeners'] = [];
+    // Shared by the MX, which fills it, and /metrics, which reports it.
+    const mxBufferBudget = new BufferBudget(config.smtp.mx.maxBufferedBytes);
     const outbound = await startOutbound({ core, config, paths, logger, environment: options.outbound });
     closers.push(() => outbound.close());
     const jobs = new ServiceJobs(core, config, options.dataDir, logger);
@@ -96,6 +99,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           port: config.smtp.mx.port,
           disabledReply,
           checks: inboundChecksFromConfig(config, logger, options.inboundDns),
+          bufferBudget: mxBufferBudget,
         }),
       );
     }
@@ -164,7 +168,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       await start('https', 'implicit', web);
     }
     if (config.metrics.enabled) {
-      await start('metrics', 'none', startMetrics({ collector: new MetricsCollector(core, jobs), host: config.metrics.listenAddress, port: config.metrics.port }));
+      await start('metrics', 'none', startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget), host: config.metrics.listenAddress, port: config.metrics.port }));
     }
     jobs.scheduler.start();
     return { paths, core, crypto, listeners, outbound: outbound.queue, jobs, close: closeAll };

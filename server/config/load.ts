@@ -118,7 +118,14 @@ export function validateConfig(raw: unknown): Config {
       firstError.message === 'Unexpected property' ? 'no such setting' : `${firstError.message} (got ${JSON.stringify(firstError.value)})`;
     throw new ConfigError(key, reason);
   }
-  return withDefaults as Config;
+  const config = withDefaults as Config;
+  if (config.smtp.mx.maxBufferedBytes < config.limits.messageMaxBytes) {
+    throw new ConfigError(
+      'smtp.mx.maxBufferedBytes',
+      `${config.smtp.mx.maxBufferedBytes} is below limits.messageMaxBytes (${config.limits.messageMaxBytes}): a message of the largest allowed size could never be accepted`,
+    );
+  }
+  return config;
 }
 
 export function describeSettings(): { key: string; env: string; default: unknown }[] {

@@ -116,6 +116,13 @@ export const ConfigSchema = Type.Object(
             socketTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
             /** Longest command line accepted (RFC 5321: 512 octets; extensions add more). */
             maxCommandLength: Type.Integer({ minimum: 512, default: 4096 }),
+            /** Bytes of arriving messages held in memory at once while the checks (filter.*)
+             * run; past it the MX answers 452 4.3.1 and the sender retries later. Without it
+             * maxConnections × messageMaxBytes (10 GB) could be held. 128 MiB holds six
+             * messages of the largest size, or thousands of typical ones; with the copies the
+             * checks make, the process peaks near three times the budget (measured with 10 MB
+             * messages). At least limits.messageMaxBytes (checked at load). */
+            maxBufferedBytes: Type.Integer({ minimum: 1024, default: 128 * MiB }),
             /** The MTA-STS policy the web listener serves for every domain: "testing" until the
              * mail host has a certificate from a public CA, since under "enforce" senders
              * refuse a self-signed one (RFC 8461 section 5). */

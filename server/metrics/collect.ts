@@ -1,6 +1,7 @@
 // What /metrics reports: totals since the process started, accounts per state, how long
 // delivery-log days are kept, how the last retention run and backup went, and the
-// process's own health. No sample names a mailbox, an address or a client.
+// process's own health (memory, the MX's buffered messages). No sample names a mailbox, an
+// address or a client.
 import { utcDay } from '../core/calendar.ts';
 import { settle } from '../core/billing/settlement.ts';
 import type { AccountState, BillingRecord } from '../core/billing/records.ts';
@@ -9,6 +10,7 @@ import type { MailCore } from '../core/mail-core.ts';
 import { decodeRecord } from '../core/records.ts';
 import type { DailyCounter } from '../core/statistics.ts';
 import type { ServiceJobs } from '../jobs/service-jobs.ts';
+import type { BufferBudget } from '../smtp/buffer-budget.ts';
 import type { Metric } from './exposition.ts';
 
 /** Counting accounts reads every billing record; scrapes within this time share a count. */
@@ -27,12 +29,14 @@ const COUNTERS: Record<DailyCounter, { name: string; help: string }> = {
 export class MetricsCollector {
   readonly #core: MailCore;
   readonly #jobs: ServiceJobs | null;
+  readonly #mxBufferBudget: BufferBudget;
   readonly #startedAt = Date.now();
   #accountCounts: { at: number; counts: Record<AccountState, number> } | null = null;
 
-  constructor(core: MailCore, jobs: ServiceJobs | null) {
+  constructor(core: MailCore, jobs: ServiceJobs | null, mxBufferBudget: BufferBudget) {
     this.#core = core;
     this.#jobs = jobs;
+    this.#mxBufferBudget = mxBufferBudget;
   }
 
   async collect(): Promise<Metric[]> {
@@ -76,6 +80,12 @@ export class MetricsCollector {
     metrics.push(
       { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', type: 'gauge', samples: [{ value: process.memoryUsage.rss() }] },
       { name: 'process_start_time_seconds', help: 'Start time of the process since the epoch in seconds.', type: 'gauge', samples: [{ value: this.#startedAt / 1000 }] },
+      {
+        name: 'sealpost_mx_buffered_bytes',
+        help: 'Bytes of arriving messages the MX holds in memory until their checks end; at smtp.mx.maxBufferedBytes senders are asked to retry later.',
+        type: 'gauge',
+        samples: [{ value: this.#mxBufferBudget.bufferedBytes }],
+      },
     );
     return metrics;
   }

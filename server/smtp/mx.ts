@@ -3,10 +3,11 @@
 // is encrypted to each recipient's public key while it streams in and is acknowledged (250)
 // only once ciphertext and index are fsynced. With checks configured (server/filter/), the
 // message is held in memory until SPF/DKIM/DMARC and the spam verdict are known, never on
-// disk. The peer's address is written only into the delivery log (7 days) and the Received
-// and Authentication-Results headers, which are stored encrypted with the message.
+// disk, within one budget for all connections (smtp.mx.maxBufferedBytes). The peer's address
+// is written only into the delivery log (7 days) and the Received and Authentication-Results
+// headers, which are stored encrypted with the message.
 import { randomBytes } from 'node:crypto';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
 import { splitAddress } from '../core/addresses.ts';
 import { isMailError } from '../core/errors.ts';
@@ -16,6 +17,7 @@ import type { ArrivalEnvelope } from '../filter/authentication.ts';
 import type { InboundChecks } from '../filter/inbound-checks.ts';
 import { bindListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
+import type { BufferBudget, BufferReservation } from './buffer-budget.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
 import { receivedHeader } from './received-header.ts';
@@ -30,6 +32,8 @@ export interface MxOptions {
   /** The answer for a mailbox whose receiving is off (config lifecycle.disabledMailboxReply). */
   disabledReply: ConfiguredReply;
   checks: InboundChecks;
+  /** Bounds the bytes of messages held in memory for the checks (smtp.mx.maxBufferedBytes). */
+  bufferBudget: BufferBudget;
 }
 
 /** Failed RCPTs tolerated per connection before it is closed: enough for a mailing list
@@ -50,7 +54,8 @@ export interface RunningListener {
 
 export async function startMx(options: MxOptions): Promise<RunningListener> {
   installEnhancedStatusOverride();
-  const { core, config, logger, disabledReply, checks } = options;
+  const { core, config, logger, disabledReply, checks, bufferBudget } = options;
+  const refuseForBudget = (session: MxSession) => smtpReply(session, 452, '4.3.1', 'Insufficient system storage, try again later');
   const refuseDisabled = (session: MxSession) => smtpReply(session, disabledReply.code, disabledReply.enhancedStatus, disabledReply.text);
 
   const resolveRecipient = async (session: MxSession, address: string): Promise<IngestRecipient> => {
@@ -82,8 +87,19 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
     maxCommandLength: config.mx.maxCommandLength,
     maxRecipients: config.limits.recipientsPerMessage,
 
+    // A declared SIZE (RFC 1870) that does not fit the budget now is deferred before the
+    // sender transmits it. It is checked, not reserved: a reservation would let a peer hold
+    // the budget by announcing sizes it never sends; the bytes that arrive are counted in DATA.
+    onMailFrom(address, session: MxSession, callback) {
+      if (checks.enabled && !bufferBudget.hasRoomFor(declaredSizeOf(address))) {
+        logger.info({ bufferedBytes: bufferBudget.bufferedBytes }, 'mx: declared size deferred, the buffer budget is spent');
+        return callback(refuseForBudget(session));
+      }
+      callback();
+    },
+
     onRcptTo(address, session: MxSession, callback) {
-      const declaredSize = Number(session.envelope.mailFrom && (session.envelope.mailFrom.args as Record<string, string>)?.SIZE) || 0;
+      const declaredSize = declaredSizeOf(session.envelope.mailFrom);
       resolveRecipient(session, address.address)
         .then(async (recipient) => {
           try {
@@ -134,13 +150,18 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       queueId,
       date: new Date(core.context.clock.now()),
     });
+    const reservation = bufferBudget.reserve();
     try {
       let content: AsyncIterable<Uint8Array>;
       if (!checks.enabled) {
         content = prepend([header], stream.iterator({ destroyOnReturn: false }));
       } else {
-        const message = await readMessage(stream, config.limits.messageMaxBytes);
-        if (!message) throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
+        const message = await readMessage(stream, config.limits.messageMaxBytes, reservation);
+        if (message === 'too large') throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
+        if (message === 'over budget') {
+          logger.info({ queueId, bufferedBytes: bufferBudget.bufferedBytes }, 'mx: message deferred, the buffer budget is spent');
+          throw refuseForBudget(session);
+        }
         const envelope: ArrivalEnvelope = {
           peerAddress: session.remoteAddress,
           helo: session.hostNameAppearsAs || '',
@@ -185,6 +206,9 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       if ((error as { responseCode?: number }).responseCode) throw error;
       logger.error({ queueId, err: error }, 'mx: storing a message failed');
       throw smtpReply(session, 451, '4.3.0', 'Local error while storing the message, try again later');
+    } finally {
+      // Stored, refused, or the peer left mid-DATA (the stream then fails): the bytes go back.
+      reservation.release();
     }
   };
 
@@ -203,14 +227,30 @@ async function* prepend(first: Uint8Array[], rest: AsyncIterable<Uint8Array> | I
   yield* rest;
 }
 
-/** The whole message, or null once it exceeds the limit (the rest is drained, not kept). */
-async function readMessage(stream: SMTPServerDataStream, maxBytes: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= maxBytes) chunks.push(chunk);
-  }
-  return size > maxBytes || stream.sizeExceeded ? null : Buffer.concat(chunks, size);
+/** The SIZE a MAIL FROM declared (RFC 1870), 0 when none. */
+function declaredSizeOf(mailFrom: SMTPServerAddress | false): number {
+  return Number(mailFrom && mailFrom.args && mailFrom.args.SIZE) || 0;
 }
 
+/** The whole message, its bytes held by `reservation`; or why it was not kept: past the
+ * size limit (permanent, so it wins), or past the buffer budget. Once a message is not
+ * kept, what it held is dropped and given back at once, and the rest is drained. */
+async function readMessage(stream: SMTPServerDataStream, maxBytes: number, reservation: BufferReservation): Promise<Buffer | 'too large' | 'over budget'> {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let dropped: 'too large' | 'over budget' | null = null;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (dropped) continue;
+    if (size > maxBytes) dropped = 'too large';
+    else if (!reservation.add(chunk.length)) dropped = 'over budget';
+    if (!dropped) {
+      chunks.push(chunk);
+    } else {
+      chunks = [];
+      reservation.release();
+    }
+  }
+  if (size > maxBytes || stream.sizeExceeded) return 'too large';
+  return dropped ?? Buffer.concat(chunks, size);
+}
