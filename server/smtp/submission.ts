@@ -5,7 +5,8 @@
 // is never logged, stored, or written into the message: the Received header names neither
 // the client's address nor its HELO name (DESIGN.md promise 4). A sender may use only the
 // account's own addresses, in the envelope and in From/Sender. Local recipients go through
-// the ingest path (encrypted to them, durable before 250); remote recipients go to the
+// the ingest path (encrypted to them, durable before 250, with our Authentication-Results
+// naming the sending address above the Received header); remote recipients go to the
 // encrypted outbound queue, DKIM-signed while the message streams in, durable before 250.
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
@@ -27,6 +28,7 @@ import type { RunningListener } from './mx.ts';
 import { receivedHeader } from './received-header.ts';
 import type { SendingLimits } from '../core/sending-limits.ts';
 import { authorAddresses, completeHeaders, headerFields, HeaderSectionTooLarge, readHeaderSection } from './submission-headers.ts';
+import { submitterAuthenticationResults } from './submitter-authentication.ts';
 
 export interface SubmissionOptions {
   core: MailCore;
@@ -250,7 +252,8 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
         const outcome = await core.ingest.deliver({
           source: 'submission',
           recipients: local,
-          content,
+          // Only the local copy says who sent it; the queue writer gets the message without.
+          content: prefixed(submitterAuthenticationResults(config.hostname, sender), content),
           declaredSize: declaredSize || undefined,
           deliveryLog: { direction: 'in', remote: null, status: 'stored' },
         });
@@ -358,6 +361,12 @@ async function* message(
   if (header.byteLength > 0) yield header;
   if (bodyStart.byteLength > 0) yield bodyStart;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/** The content with one more header line in front of everything. */
+async function* prefixed(header: Uint8Array, content: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield header;
+  yield* content;
 }
 
 function declaredSizeOf(session: SMTPServerSession): number {

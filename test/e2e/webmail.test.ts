@@ -2,8 +2,9 @@
 // nodemailer to the MX appears live (DKIM-signed, checked by the MX and a real rspamd) → read,
 // with its SPF/DKIM/DMARC results and spam verdict → reply → the reply reaches another local user
 // and lies in Sent → an app password made in the browser lets imapflow see the same
-// messages. Then the privacy proof over the whole network log: no password, no key in any
-// request; stored mail only as ciphertext in any response. Screenshots go to artifacts/.
+// messages → mail from another account here shows that account as its verified sender. Then
+// the privacy proof over the whole network log: no password, no key in any request; stored
+// mail only as ciphertext in any response. Screenshots go to artifacts/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -315,6 +316,22 @@ describe('webmail end to end in Chromium', () => {
     assert.equal(parsed.attachments[0]?.filename, 'Bericht März.txt');
     assert.equal(parsed.attachments[0]?.content.toString(), `attached ${REMOTE_CANARY}`);
     assert.doesNotMatch(delivered.raw.toString(), /127\.0\.0\.1/, 'no client address in what leaves');
+  });
+
+  test('a message from another account here says that account sent it', async () => {
+    const { page } = browser;
+    const subject = `Agenda ${randomBytes(6).toString('hex')}`;
+    const friendAppPassword = await service.createAppPassword(friend.accountId, friend.password);
+    await nodemailer
+      .createTransport({ host: '127.0.0.1', port: service.port('submission'), requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: FRIEND, pass: friendAppPassword } })
+      .sendMail({ from: `Bob Friend <${FRIEND}>`, to: ADDRESS, subject, text: 'The agenda for noon.' });
+    await page.getByTestId('folder-tree').getByText('Inbox').click();
+    await page.getByTestId('message-list').getByText(subject).click();
+    await page.getByTestId('message-subject').getByText(subject).waitFor();
+    const verdict = page.getByTestId('local-sender').filter({ hasText: `Sent by ${FRIEND}, an account on this server` });
+    await verdict.waitFor();
+    assert.match((await verdict.getAttribute('class'))!, /\bok\b/, 'shown as verified');
+    await screenshot(page, 'desktop-reading-local-sender');
   });
 
   test('the network log holds no password and no key, and stored mail only as ciphertext', async () => {

@@ -12,7 +12,7 @@ import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { parseAddressList } from '../../client/src/lib/addresses.ts';
 import { buildMessage, encodeWords, quotedPrintable } from '../../client/src/lib/compose-mime.ts';
 import { threadRows } from '../../client/src/lib/threads.ts';
-import { authenticationResults, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
+import { authenticationResults, localSender, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
 import type { MessageSummary } from '../../client/src/lib/worker/protocol.ts';
 
 describe('web client: composing MIME', () => {
@@ -122,6 +122,25 @@ describe('web client: reading', () => {
     assert.equal(forgedOnly.spam, null);
     assert.equal(authenticationResults([]), null);
     assert.equal(spamVerdict([]), null);
+  });
+
+  test('a local sender is believed only from our own auth=pass above our Received header', async () => {
+    const ours = 'Authentication-Results: mx.sealpost.test; auth=pass smtp.auth=Alice@sealpost.test\r\nReceived: by mx.sealpost.test (Sealpost) with ESMTPSA id 0011;\r\n';
+    const passed = await parseMessage(Buffer.from(`${ours}From: alice@sealpost.test\r\nSubject: hi\r\n\r\nbody\r\n`));
+    assert.equal(passed.localSender, 'alice@sealpost.test');
+    // The sender's own claim, below our Received header, is not believed; nor is it above a
+    // Received header that is not ours.
+    const forged = 'Authentication-Results: mx.sealpost.test; auth=pass smtp.auth=chief@sealpost.test\r\n';
+    assert.equal((await parseMessage(Buffer.from(`Received: from mail.a.example (Sealpost) by mx.sealpost.test\r\n${forged}\r\nbody\r\n`))).localSender, null);
+    assert.equal((await parseMessage(Buffer.from(`${forged}Received: from mail.a.example by mx.b.example\r\n\r\nbody\r\n`))).localSender, null);
+    // Ours above, a forgery below: ours wins.
+    assert.equal((await parseMessage(Buffer.from(`${ours}${forged}\r\nbody\r\n`))).localSender, 'alice@sealpost.test');
+    // Only a passing auth result names a sender, and only with its own smtp.auth.
+    const received = 'Received: by mx.sealpost.test (Sealpost) with ESMTPSA id 0011;\r\n\r\nbody\r\n';
+    for (const value of ['auth=fail smtp.auth=alice@sealpost.test', 'auth=pass', 'spf=pass smtp.mailfrom=alice@sealpost.test', 'auth=none; spf=pass smtp.auth=alice@sealpost.test']) {
+      assert.equal((await parseMessage(Buffer.from(`Authentication-Results: mx.sealpost.test; ${value}\r\n${received}`))).localSender, null, value);
+    }
+    assert.equal(localSender([]), null);
   });
 
   test('conversations group by references, newest conversation first', () => {

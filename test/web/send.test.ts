@@ -38,7 +38,7 @@ describe('web send', () => {
     const receiver = bed.client();
     await receiver.login(`receiver@${DOMAIN}`);
     const [stored] = await readInbox(bed.core, receiver.keys!, recipientId);
-    assert.match(stored!.toString(), /^Received: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/, 'our Received header, without a client address');
+    assert.match(stored!.toString(), /^Authentication-Results: localhost; auth=pass smtp\.auth=writer@sealpost\.test\r\nReceived: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/, 'our headers, without a client address');
     assert.ok(stored!.subarray(stored!.indexOf('From:')).equals(message));
     assert.equal(queued.length, 1);
     assert.deepEqual(queued[0]!.recipients, ['far@remote.example']);

@@ -10,6 +10,7 @@ import { normalizeAddress, splitAddress } from '../../core/addresses.ts';
 import { isMailError } from '../../core/errors.ts';
 import { createMessageAnalyzer } from '../../mime/structure.ts';
 import { receivedHeader } from '../../smtp/received-header.ts';
+import { submitterAuthenticationResults } from '../../smtp/submitter-authentication.ts';
 import { sessionOf } from '../authenticate.ts';
 import type { WebContext } from '../context.ts';
 import { WebError } from '../errors.ts';
@@ -69,14 +70,16 @@ export async function sendRoutes(app: FastifyInstance, context: WebContext): Pro
         else results.push({ address, status: 'failed', code: 'ACCOUNT_NONEXISTENT', message: 'no mailbox has this address' });
       }
       if (local.length > 0) {
+        // Only the local copy says who sent it; what goes to other servers stays as submitted.
+        const localCopy = Buffer.concat([submitterAuthenticationResults(config.hostname, from), content]);
         try {
           const outcome = await core.ingest.deliver({
             source: 'web',
             recipients: local,
             content: (async function* () {
-              yield content;
+              yield localCopy;
             })(),
-            declaredSize: content.byteLength,
+            declaredSize: localCopy.byteLength,
             deliveryLog: { direction: 'in', remote: null, status: 'delivered' },
           });
           const failed = new Map(outcome.failed.map((entry) => [entry.address, entry.error]));

@@ -142,6 +142,8 @@ export const de: Record<MessageKey, string> = {
   'message.decrypting': 'Wird entschlüsselt …',
   'message.notChecked': 'nicht geprüft',
   'message.noAuthResults': 'Absender von diesem Server nicht geprüft',
+  'message.localSender': 'Gesendet von {address}, einem Konto auf diesem Server',
+  'message.localSenderOtherFrom': 'Gesendet von {address}, einem Konto auf diesem Server, unter einer anderen Absenderadresse',
   'message.spam': 'Spam',
   'message.notSpam': 'Kein Spam',
   'message.view': 'Ansicht',

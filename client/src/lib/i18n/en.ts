@@ -140,6 +140,8 @@ export const en = {
   'message.decrypting': 'Decrypting…',
   'message.notChecked': 'not checked',
   'message.noAuthResults': 'Sender not verified by this server',
+  'message.localSender': 'Sent by {address}, an account on this server',
+  'message.localSenderOtherFrom': 'Sent by {address}, an account on this server, under a different From address',
   'message.spam': 'Spam',
   'message.notSpam': 'Not spam',
   'message.view': 'View',

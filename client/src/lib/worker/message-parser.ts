@@ -1,7 +1,9 @@
 // A decrypted message, parsed for display with postal-mime (written for browsers): text,
-// HTML, attachments, and the verdicts of our own mail server. Only headers our MX added are
-// believed: it puts them above its own Received header, the topmost one; a sender can write
-// any Authentication-Results or X-Spam header into the message it sends, but only below.
+// HTML, attachments, and the verdicts of our own mail server. Only headers our server added
+// are believed: the MX (SPF/DKIM/DMARC, spam) and submission or the webmail's send (the
+// sending account, for mail between accounts here) put them above their own Received header,
+// the topmost one; a sender can write any Authentication-Results or X-Spam header into the
+// message it sends, but only below.
 import type { Address, Email, Header } from 'postal-mime';
 import type { CheckResult, ParsedAddress, ParsedMessage } from './protocol.ts';
 
@@ -22,8 +24,12 @@ export function headersOfOurServer(headers: readonly Header[]): Header[] {
   return first >= 0 && headers[first]!.value.includes('(Sealpost)') ? headers.slice(0, first) : [];
 }
 
+function ourAuthenticationResults(headers: readonly Header[]): Header | undefined {
+  return headersOfOurServer(headers).find((candidate) => candidate.key === 'authentication-results');
+}
+
 export function authenticationResults(headers: readonly Header[]): ParsedMessage['authentication'] {
-  const header = headersOfOurServer(headers).find((candidate) => candidate.key === 'authentication-results');
+  const header = ourAuthenticationResults(headers);
   if (!header) return null;
   const result = (method: string): CheckResult | null => {
     const match = new RegExp(`(?:^|[;\\s])${method}=([a-z]+)`, 'i').exec(header.value);
@@ -31,6 +37,17 @@ export function authenticationResults(headers: readonly Header[]): ParsedMessage
     return value && CHECK_RESULTS.has(value) ? value : null;
   };
   return { spf: result('spf'), dkim: result('dkim'), dmarc: result('dmarc') };
+}
+
+/** The address an account of this server sent from: the smtp.auth property of an
+ * `auth=pass` result in our header (RFC 8601 section 2.7.4). */
+export function localSender(headers: readonly Header[]): string | null {
+  for (const resultInfo of ourAuthenticationResults(headers)?.value.split(';') ?? []) {
+    if (!/^\s*auth=pass(?:\s|$)/i.test(resultInfo)) continue;
+    const address = /(?:^|\s)smtp\.auth=([^\s;()"]+@[^\s;()"]+)/i.exec(resultInfo)?.[1];
+    if (address) return address.toLowerCase();
+  }
+  return null;
 }
 
 export function spamVerdict(headers: readonly Header[]): ParsedMessage['spam'] {
@@ -74,6 +91,7 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
       };
     }),
     authentication: authenticationResults(email.headers),
+    localSender: localSender(email.headers),
     spam: spamVerdict(email.headers),
   };
 }

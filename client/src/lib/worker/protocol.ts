@@ -57,6 +57,9 @@ export interface ParsedMessage {
   attachments: ParsedAttachment[];
   /** From the Authentication-Results header our MX adds; null when absent. */
   authentication: { spf: CheckResult | null; dkim: CheckResult | null; dmarc: CheckResult | null } | null;
+  /** The sending address when our server says an account here sent it (auth=pass with
+   * smtp.auth, added by submission and the webmail's send); null otherwise. */
+  localSender: string | null;
   /** From X-Spam-Flag / X-Spam-Status / X-Spam-Score; null when no spam check ran. */
   spam: { flagged: boolean; score: string | null } | null;
 }
