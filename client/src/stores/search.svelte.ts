@@ -12,8 +12,8 @@ import { mail, type MailChange } from './mail.svelte.ts';
 import { router } from './router.svelte.ts';
 import { session } from './session.svelte.ts';
 
-/** Messages per indexing batch (one metadata and one bodies request, one worker call): small, so that a
- * message the user opens never waits long behind a batch in the worker. */
+/** Messages per indexing batch (one metadata and one bodies request, one worker call):
+ * small, so that a message the user opens never waits long behind a batch in the worker. */
 const INDEX_BATCH = 20;
 /** Larger messages are indexed by their summary (subject, people, attachment names,
  * preview) only: they are nearly all attachment, and downloading them costs the user's
