@@ -87,8 +87,8 @@ afterEach(() => {
   for (const client of rawClients.splice(0)) client.close();
 });
 
-async function openRaw(service: TestService): Promise<RawSmtp> {
-  const client = await RawSmtp.open(service.port('smtp-mx'));
+async function openRaw(service: TestService, localAddress?: string): Promise<RawSmtp> {
+  const client = await RawSmtp.open(service.port('smtp-mx'), localAddress);
   rawClients.push(client);
   return client;
 }
@@ -116,6 +116,9 @@ async function storedOriginals(service: TestService, account: { accountId: strin
   return (await readInbox(service.core, keys, account.accountId)).map((stored) => withoutReceivedHeader(stored).original).sort(Buffer.compare);
 }
 
+/** The deferred peer's own loopback address, searched for in the log. */
+const PEER_ADDRESS = '127.0.0.79';
+
 describe('MX buffer budget', () => {
   let service: TestService;
   let mailboxes = 0;
@@ -140,7 +143,8 @@ describe('MX buffer budget', () => {
     held.write(first.subarray(0, PARTIAL));
     await waitForBuffered(service, (bytes) => bytes >= PARTIAL - HELD_BACK_AT_MOST, 'the held message is counted');
 
-    const other = await openRaw(service);
+    // From an address of its own, to show the deferrals' log lines do not name the peer.
+    const other = await openRaw(service, PEER_ADDRESS);
     await other.reply();
     await other.command('EHLO peer.example');
     assert.match(await other.command(`MAIL FROM:<sender@remote.example> SIZE=${second.length}`), /^452 4\.3\.1 /, 'a declared size that does not fit is deferred at once');
@@ -155,6 +159,9 @@ describe('MX buffer budget', () => {
     assert.ok((await bufferedBytes(service)) <= PARTIAL, 'the deferred message gave back what it held');
     assert.match(await other.command('NOOP'), /^250 /, 'the connection goes on');
     other.close();
+    const deferrals = service.logLines.filter((line) => line.includes('buffer budget is spent'));
+    assert.equal(deferrals.length, 2, 'both deferrals are logged');
+    assert.deepEqual(service.logLines.filter((line) => line.includes(PEER_ADDRESS)), [], 'no log line names the peer (DESIGN.md promise 4)');
 
     held.write(first.subarray(PARTIAL));
     held.write('.\r\n');
