@@ -7,9 +7,8 @@ import { defineConfig, type Plugin } from 'vite';
 
 const resolve = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** The crypto worker bundles server/mime (so the browser computes the same MIME summary as
- * the server) and server/core's metadata and line-ending codecs: Node's Buffer comes from
- * the `buffer` package, and libmime's charset tables are replaced by the browser's own
+/** The crypto worker bundles mime/ (so the browser computes the same MIME summary, metadata
+ * record and line endings as the server): Node's Buffer comes from the `buffer` package, and libmime's charset tables are replaced by the browser's own
  * TextDecoder (client/src/lib/worker/charset-shim.ts). */
 const browserAliases = {
   'node:buffer': resolve('./node_modules/buffer/index.js'),

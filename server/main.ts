@@ -22,14 +22,15 @@ import { Pop3Service } from './pop3/server.ts';
 import type { OutboundQueue } from './queue/outbound-queue.ts';
 import { parseConfiguredReply } from './smtp/configured-reply.ts';
 import { BufferBudget } from './smtp/buffer-budget.ts';
-import { startMx, type RunningListener } from './smtp/mx.ts';
+import type { RunningListener } from './listeners/bind.ts';
+import { startMx } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
+import { SendingService } from './sending/sending-service.ts';
 import { AppPasswordLogin } from './auth/app-password-login.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { SendingLimits } from './core/sending-limits.ts';
 import { openLevelStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
-import { queueSubmitter } from './web/outbound.ts';
 import { startWeb } from './web/server.ts';
 
 export interface StartOptions {
@@ -49,8 +50,12 @@ export interface RunningService {
   crypto: SealpostCrypto;
   /** `tls: 'none'` only for the metrics listener (plain HTTP for Prometheus, loopback by default). */
   listeners: { name: string; port: number; tls: 'starttls' | 'implicit' | 'none' }[];
+  /** The store the core runs on (tests look inside it; nothing else should). */
+  store: Store;
   /** The outbound queue; null when outbound.enabled is false. */
   outbound: OutboundQueue | null;
+  /** The one path for outgoing mail, shared by submission and the web client's send. */
+  sending: SendingService;
   /** Retention runs, backups and the scheduler that runs both daily. */
   jobs: ServiceJobs;
   close(): Promise<void>;
@@ -75,9 +80,9 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
     const listeners: RunningService['listeners'] = [];
     // Shared by the MX, which fills it, and /metrics, which reports it.
     const mxBufferBudget = new BufferBudget(config.smtp.mx.maxBufferedBytes);
-    const outbound = await startOutbound({ core, config, paths, logger, environment: options.outbound });
+    const outbound = await startOutbound({ core, store, crypto, config, paths, logger, environment: options.outbound });
     closers.push(() => outbound.close());
-    const jobs = new ServiceJobs(core, config, options.dataDir, logger);
+    const jobs = new ServiceJobs(core, store, config, options.dataDir, logger);
     closers.push(() => jobs.scheduler.stop());
     const admin = await startAdminSocket(paths.adminSocket, adminOperations(core, outbound.queue, jobs), logger);
     closers.push(() => admin.close());
@@ -103,14 +108,23 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
         }),
       );
     }
-    const sendingLimits = new SendingLimits(core.context.clock, config.limits);
+    // One sending service (and so one set of sending limits) for both submission ports and
+    // the web: the budget must not double by switching port or client.
+    const sending = new SendingService({
+      core,
+      queue: outbound.queue,
+      dkim: outbound.dkim,
+      limits: new SendingLimits(core.clock, config.limits),
+      hostname: config.hostname,
+      recipientsPerMessage: config.limits.recipientsPerMessage,
+      messageMaxBytes: config.limits.messageMaxBytes,
+      logger,
+    });
     if (config.smtp.submission.enabled || config.smtp.submissions.enabled) {
-      // One login and one set of limits for both ports: throttling and sending
-      // limits must not double by switching port.
+      // One login for both ports: throttling must not double by switching port.
       const submission = {
         core,
-        queue: outbound.queue,
-        dkim: outbound.dkim,
+        sending,
         login: new AppPasswordLogin(
           core,
           new LoginThrottle(
@@ -119,12 +133,11 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
               maxFailuresPerSource: config.smtp.submission.authMaxFailures,
               maxFailuresPerAccount: config.smtp.submission.authMaxFailuresPerAccount,
             },
-            core.context.clock,
+            core.clock,
           ),
           config.smtp.submission.authFailureDelayMs,
           'smtp',
         ),
-        limits: sendingLimits,
         config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },
         tls,
         logger,
@@ -160,8 +173,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
         logger,
         serverKey: await readServerKey(paths.serverKey),
         clock: options.clock,
-        outbound: outbound.queue ? queueSubmitter(outbound.queue, outbound.dkim, core.context.clock) : undefined,
-        sendingLimits,
+        sending,
         // The metrics port is the operator's, never shown to users.
         endpoints: () => listeners.filter((listener): listener is typeof listener & { tls: 'starttls' | 'implicit' } => listener.tls !== 'none'),
       });
@@ -171,7 +183,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       await start('metrics', 'none', startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget), host: config.metrics.listenAddress, port: config.metrics.port }));
     }
     jobs.scheduler.start();
-    return { paths, core, crypto, listeners, outbound: outbound.queue, jobs, close: closeAll };
+    return { paths, core, store, crypto, listeners, outbound: outbound.queue, sending, jobs, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

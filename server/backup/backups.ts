@@ -3,6 +3,7 @@
 // turns, so pruning never removes a pool blob a backup being written is about to name.
 import { resolve } from 'node:path';
 import type { MailCore } from '../core/mail-core.ts';
+import type { Store } from '../store/types.ts';
 import { listBackups, pruneBackups, verifyBackup, type Pruning, type Verification } from './catalog.ts';
 import { createBackup, type CreatedBackup } from './create.ts';
 import type { BackupManifest } from './format.ts';
@@ -11,18 +12,22 @@ import { restoreAccount, restoreAll, type RestoredAccount } from './restore.ts';
 export class Backups {
   readonly directory: string;
   readonly #core: MailCore;
+  readonly #store: Store;
   readonly #retentionDays: number;
   #turn: Promise<unknown> = Promise.resolve();
 
-  /** `directory` is resolved against the data directory when relative. */
-  constructor(core: MailCore, dataDir: string, directory: string, retentionDays: number) {
+  /** `directory` is resolved against the data directory when relative. Backups read and
+   * write the store itself (consistent snapshots, blob holds); restores use the core to
+   * delete and release accounts. */
+  constructor(core: MailCore, store: Store, dataDir: string, directory: string, retentionDays: number) {
     this.#core = core;
+    this.#store = store;
     this.directory = resolve(dataDir, directory);
     this.#retentionDays = retentionDays;
   }
 
   create(): Promise<CreatedBackup> {
-    return this.#exclusively(() => createBackup(this.#core.context.store, this.directory, this.#core.context.clock.now()));
+    return this.#exclusively(() => createBackup(this.#store, this.directory, this.#core.clock.now()));
   }
 
   list(): Promise<BackupManifest[]> {
@@ -35,7 +40,7 @@ export class Backups {
 
   /** Removes backups whose age reached the retention period (or lists them when `dryRun`). */
   prune(dryRun: boolean): Promise<Pruning> {
-    return this.#exclusively(() => pruneBackups(this.directory, this.#core.context.clock.now(), this.#retentionDays, dryRun));
+    return this.#exclusively(() => pruneBackups(this.directory, this.#core.clock.now(), this.#retentionDays, dryRun));
   }
 
   /** When the oldest backup reaches the retention period (the scheduler wakes then). */
@@ -45,11 +50,11 @@ export class Backups {
   }
 
   restoreAccount(id: string, address: string, options: { replace: boolean }): Promise<RestoredAccount> {
-    return this.#exclusively(() => restoreAccount(this.#core, this.directory, id, address, options));
+    return this.#exclusively(() => restoreAccount(this.#core, this.#store, this.directory, id, address, options));
   }
 
   restoreAll(id: string): Promise<{ accounts: number; blobs: number; entries: number }> {
-    return this.#exclusively(() => restoreAll(this.#core, this.directory, id));
+    return this.#exclusively(() => restoreAll(this.#store, this.directory, id));
   }
 
   #exclusively<T>(work: () => Promise<T>): Promise<T> {

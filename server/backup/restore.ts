@@ -11,7 +11,7 @@ import { normalizeAddress } from '../core/addresses.ts';
 import { END, keys } from '../core/keys.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import { decodeRecord, encodeRecord, type MessageRecord, type VerifierIndexRecord } from '../core/records.ts';
-import type { KvOperation } from '../store/types.ts';
+import type { KvOperation, Store } from '../store/types.ts';
 import { BackupError, readManifest } from './catalog.ts';
 import { readLines } from './files.ts';
 import { BLOBS_FILE, KV_FILE, poolPath, type BackupManifest, type BlobLine, type KvLine } from './format.ts';
@@ -34,6 +34,7 @@ function ownedBy(key: string, accountId: string): boolean {
 
 export async function restoreAccount(
   core: MailCore,
+  store: Store,
   directory: string,
   backupId: string,
   address: string,
@@ -66,7 +67,7 @@ export async function restoreAccount(
     const live = await core.accounts.findIdByAddress(owned);
     if (live) owners.add(live);
   }
-  if (await core.context.store.kv.get(keys.account(accountId))) owners.add(accountId);
+  if (await core.accounts.exists(accountId)) owners.add(accountId);
   const requestedOwner = await core.accounts.findIdByAddress(wanted);
   const others = [...owners].filter((owner) => owner !== requestedOwner && owner !== accountId);
   if (others.length > 0) {
@@ -77,14 +78,14 @@ export async function restoreAccount(
   }
   for (const owner of owners) await core.accounts.delete(owner);
 
-  const { kv } = core.context.store;
+  const { kv } = store;
   // Leftovers of an interrupted restore of this account.
   for (const family of families) {
     await kv.clearRange({ gte: `${family}/${accountId}/`, lt: `${family}/${accountId}/${END}` });
     await kv.batch([{ type: 'del', key: `${family}/${accountId}` }]);
   }
   const blobLines = await blobLinesFor(directory, backupId, (id) => blobIds.has(id));
-  const writer = new BatchWriter(core);
+  const writer = new BatchWriter(store);
   const entryPoints: KvOperation[] = [];
   const newIds = new Map<string, string>();
   let messages = 0;
@@ -97,7 +98,7 @@ export async function restoreAccount(
     } else if (line.k === keys.account(accountId)) {
       entryPoints.push({ type: 'put', key: line.k, value });
     } else if (ownedBy(line.k, accountId)) {
-      const rewritten = await rewriteBlobReferences(core, directory, accountId, line.k, value, blobLines, newIds);
+      const rewritten = await rewriteBlobReferences(store, directory, accountId, line.k, value, blobLines, newIds);
       if (line.k.startsWith(keys.accountMessagePrefix(accountId))) messages += 1;
       await writer.put(rewritten.key, rewritten.value);
     }
@@ -109,22 +110,22 @@ export async function restoreAccount(
 }
 
 /** A whole backup into a store that holds no account yet (a new data directory). */
-export async function restoreAll(core: MailCore, directory: string, backupId: string): Promise<{ accounts: number; blobs: number; entries: number }> {
+export async function restoreAll(store: Store, directory: string, backupId: string): Promise<{ accounts: number; blobs: number; entries: number }> {
   const manifest: BackupManifest = await readManifest(directory, backupId);
-  const { kv } = core.context.store;
+  const { kv } = store;
   for await (const _ of kv.iterate({ gte: keys.accountPrefix(), lt: keys.accountPrefix() + END, limit: 1 })) {
     throw new BackupError('BACKUP_CONFLICT', 'the store already holds accounts: restore single accounts with --account, or restore into a new data directory');
   }
   const blobLines = await blobLinesFor(directory, backupId, () => true);
   const newIds = new Map<string, string>();
-  for (const line of blobLines.values()) newIds.set(line.id, await copyFromPool(core, directory, line));
-  const writer = new BatchWriter(core);
+  for (const line of blobLines.values()) newIds.set(line.id, await copyFromPool(store, directory, line));
+  const writer = new BatchWriter(store);
   let accounts = 0;
   for await (const line of readLines<KvLine>(join(directory, backupId, KV_FILE))) {
     const value = new Uint8Array(Buffer.from(line.v, 'base64'));
     const accountId = line.k.split('/')[1] ?? '';
     if (line.k.startsWith(keys.accountPrefix())) accounts += 1;
-    const rewritten = await rewriteBlobReferences(core, directory, accountId, line.k, value, blobLines, newIds);
+    const rewritten = await rewriteBlobReferences(store, directory, accountId, line.k, value, blobLines, newIds);
     await writer.put(rewritten.key, rewritten.value);
   }
   await writer.flush();
@@ -132,7 +133,7 @@ export async function restoreAll(core: MailCore, directory: string, backupId: st
 }
 
 async function rewriteBlobReferences(
-  core: MailCore,
+  store: Store,
   directory: string,
   accountId: string,
   key: string,
@@ -145,7 +146,7 @@ async function rewriteBlobReferences(
     if (!newId) {
       const line = blobLines.get(oldId);
       if (!line) throw new BackupError('BACKUP_INVALID', `the backup lists no blob ${oldId}, which a record names`);
-      newId = await copyFromPool(core, directory, line);
+      newId = await copyFromPool(store, directory, line);
       newIds.set(oldId, newId);
     }
     return newId;
@@ -167,8 +168,8 @@ async function blobLinesFor(directory: string, backupId: string, wanted: (id: st
 }
 
 /** Copies a pool blob into the live blob store, checking it against its recorded hash. */
-async function copyFromPool(core: MailCore, directory: string, line: BlobLine): Promise<string> {
-  const writer = core.context.store.blobs.create();
+async function copyFromPool(store: Store, directory: string, line: BlobLine): Promise<string> {
+  const writer = store.blobs.create();
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(poolPath(directory, line.id))) {
@@ -185,11 +186,11 @@ async function copyFromPool(core: MailCore, directory: string, line: BlobLine): 
 }
 
 class BatchWriter {
-  readonly #core: MailCore;
+  readonly #store: Store;
   #operations: KvOperation[] = [];
 
-  constructor(core: MailCore) {
-    this.#core = core;
+  constructor(store: Store) {
+    this.#store = store;
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
@@ -201,6 +202,6 @@ class BatchWriter {
     if (this.#operations.length === 0) return;
     const operations = this.#operations;
     this.#operations = [];
-    await this.#core.context.store.kv.batch(operations);
+    await this.#store.kv.batch(operations);
   }
 }

@@ -2,6 +2,7 @@
 // (app passwords, recovery code), password change by rewrap, and deletion by
 // crypto-shredding (key slots first, then data). The server never sees a password or a
 // masterKey here except inside the memory of a session that an app password unlocked.
+import { prefixRange } from '../store/types.ts';
 import type { MailboxKeys } from '../../crypto/api.ts';
 import { unlockWithMasterKey, type AccountKeyMaterial, type SecretSlotMaterial } from '../../crypto/account-keys.ts';
 import type { Transaction } from './account-writer.ts';
@@ -113,6 +114,26 @@ export class Accounts {
     const value = await this.#context.store.kv.get(keys.account(accountId));
     if (!value) throw new MailError('ACCOUNT_NONEXISTENT', 'no such account');
     return decodeRecord<AccountRecord>(value);
+  }
+
+  async exists(accountId: string): Promise<boolean> {
+    return (await this.#context.store.kv.get(keys.account(accountId))) !== undefined;
+  }
+
+  async count(): Promise<number> {
+    let count = 0;
+    for await (const _ of this.#context.store.kv.iterate(prefixRange(keys.accountPrefix()))) count += 1;
+    return count;
+  }
+
+  /** Every account's id and main address, in id order: for jobs that visit each account. */
+  async listAddresses(): Promise<{ id: string; address: string }[]> {
+    const accounts: { id: string; address: string }[] = [];
+    for await (const [, value] of this.#context.store.kv.iterate(prefixRange(keys.accountPrefix()))) {
+      const record = decodeRecord<AccountRecord>(value);
+      accounts.push({ id: record.id, address: record.address });
+    }
+    return accounts;
   }
 
   async getByAddress(address: string): Promise<AccountRecord> {

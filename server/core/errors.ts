@@ -33,7 +33,15 @@ export type MailErrorCode =
   | 'VOUCHER_USED'
   | 'AMOUNT_INVALID'
   | 'BALANCE_LIMIT'
-  | 'RECEIPT_NONEXISTENT';
+  | 'RECEIPT_NONEXISTENT'
+  /** Sending: the envelope sender, From or Sender is not one of the account's addresses. */
+  | 'SENDER_NOT_OWNED'
+  /** Sending: the account's hourly messages or daily recipients are used up. */
+  | 'SENDING_LIMIT'
+  | 'TOO_MANY_RECIPIENTS'
+  /** Sending: a recipient on another server while outbound delivery is off. */
+  | 'REMOTE_DELIVERY_UNAVAILABLE'
+  | 'HEADER_SECTION_TOO_LARGE';
 
 export class MailError extends Error {
   constructor(

@@ -6,7 +6,7 @@
 // Line endings are normalised to CRLF on the way in (line-endings.ts).
 import type { BodyEncryptor, MailboxKeys } from '../../crypto/api.ts';
 import type { BlobWriter } from '../store/types.ts';
-import { createMessageAnalyzer } from '../mime/structure.ts';
+import { createMessageAnalyzer } from '../../mime/structure.ts';
 import type { Accounts } from './accounts.ts';
 import type { AccountStanding } from './billing/standing.ts';
 import type { CoreContext } from './context.ts';
@@ -16,8 +16,8 @@ import type { Folders } from './folders.ts';
 import { keys } from './keys.ts';
 import type { Statistics } from './statistics.ts';
 import { decodeRecord, encodeRecord, fromBase64, toBase64, type FolderRecord, type MessageRecord, type SpecialUse, type UsageRecord } from './records.ts';
-import { encodeMetadata } from './metadata.ts';
-import { normalizeLineEndings } from './line-endings.ts';
+import { encodeMetadata } from '../../mime/metadata.ts';
+import { normalizeLineEndings } from '../../mime/line-endings.ts';
 import { adjustCounts, normalizeFlags } from './flags.ts';
 
 export type IngestSource = 'mx' | 'submission' | 'append' | 'web' | 'collector' | 'system' | 'restore';

@@ -1,20 +1,20 @@
 // The key layout of the ordered key-value store. One place names every key so that range
 // scans, backups and deletions agree. Numbers are fixed-width so lexicographic order is
 // numeric order. Ids are lowercase hex. Nothing here ever contains plaintext the user owns:
-// account addresses are the only names (DESIGN.md promise 1 allows them).
+// account addresses are the only names (docs/design.md promise 1 allows them).
+import { KEY_END } from '../store/types.ts';
 
 /** 10 digits hold every 32-bit UID (RFC 3501 UIDs are 32-bit unsigned). */
 const pad10 = (n: number) => n.toString().padStart(10, '0');
 /** 16 digits hold MODSEQs far beyond 2^53 increments a mailbox will ever see. */
 const pad16 = (n: number) => n.toString().padStart(16, '0');
 
-/** The greatest code point (UTF-8 F4 8F BF BF), so [prefix, prefix + END) spans everything
- * under prefix/ in bytewise UTF-8 order; '\uffff' would miss keys continuing with a character
- * beyond U+FFFF. */
-export const END = '\u{10FFFF}';
+/** [prefix, prefix + END) spans everything under prefix (server/store/types.ts). */
+export const END = KEY_END;
 
 /** 'bloblog/' is taken by the blob store's own index (server/store/open.ts,
- * BLOB_LOG_INDEX_PREFIX): no key here may start with it. */
+ * BLOB_LOG_INDEX_PREFIX) and 'outq/' by the outbound queue (server/queue/keys.ts): no key
+ * here may start with either. */
 export const keys = {
   domain: (name: string) => `domain/${name}`,
   domainPrefix: () => 'domain/',
@@ -66,10 +66,6 @@ export const keys = {
   deliveryLogDayPrefix: (day: string) => `dlog/${day}/`,
   deliveryLogPrefix: () => 'dlog/',
 
-  /** Outbound queue entries (server/queue/): clear scheduling fields, envelope sealed under
-   * the spool key. */
-  outbound: (entryId: string) => `outq/${entryId}`,
-  outboundPrefix: () => 'outq/',
 
   /** Prepaid credit of an account (core/billing/): balance, plan, lifecycle state. */
   billing: (accountId: string) => `billing/${accountId}`,

@@ -1,7 +1,7 @@
 // The mail core: mailbox semantics shared by every front-end (SMTP, IMAP, POP3, web API).
 // Built from a store, the crypto core, an event bus and a clock; knows no protocol.
-import type { SealpostCrypto } from '../../crypto/api.ts';
-import type { Store } from '../store/types.ts';
+import type { MailboxKeys, SealpostCrypto } from '../../crypto/api.ts';
+import type { BlobCompaction, Store } from '../store/types.ts';
 import { AccountWriter } from './account-writer.ts';
 import { AccountPolicy } from './account-policy.ts';
 import { Accounts } from './accounts.ts';
@@ -15,9 +15,11 @@ import { DeletionWatch } from './deletion-watch.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { Domains } from './domains.ts';
 import { InProcessMailEvents, type MailEvents } from './events.ts';
+import { FolderExpiry } from './folder-expiry.ts';
 import { Folders } from './folders.ts';
 import { FolderTree } from './folder-tree.ts';
 import { Ingest } from './ingest.ts';
+import { JobRuns } from './job-runs.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Mailbox } from './mailbox.ts';
 import { Messages } from './messages.ts';
@@ -35,8 +37,12 @@ export interface MailCoreOptions {
   policy?: ServicePolicy;
 }
 
+/** Front-ends, jobs and the queue reach mail only through these methods: the store, the
+ * writer and the crypto core stay inside (one layer for every store access, which is what a
+ * multi-node backend needs). */
 export class MailCore {
-  readonly context: CoreContext;
+  readonly #context: CoreContext;
+  readonly clock: Clock;
   readonly domains: Domains;
   readonly folders: Folders;
   /** Named folders for sessions that hold the keys (IMAP, web API). */
@@ -59,9 +65,13 @@ export class MailCore {
   /** Anonymous daily totals; front-ends count what the core cannot see (messages sent). */
   readonly statistics: Statistics;
   readonly notices: Notices;
+  /** Junk and Trash expiry by age, for the retention job. */
+  readonly folderExpiry: FolderExpiry;
+  /** When each daily job last ran, for the scheduler. */
+  readonly jobRuns: JobRuns;
 
   constructor(options: MailCoreOptions) {
-    this.context = {
+    const context: CoreContext = {
       store: options.store,
       crypto: options.crypto,
       writer: new AccountWriter(options.store.kv),
@@ -69,38 +79,52 @@ export class MailCore {
       clock: options.clock ?? systemClock,
       limits: options.limits,
     };
-    this.domains = new Domains(this.context);
-    this.folders = new Folders(this.context);
-    this.deliveryLog = new DeliveryLog(this.context);
+    this.#context = context;
+    this.clock = context.clock;
+    this.domains = new Domains(context);
+    this.folders = new Folders(context);
+    this.deliveryLog = new DeliveryLog(context);
     const policy = options.policy ?? FREE_SERVICE_POLICY;
-    this.statistics = new Statistics(this.context);
-    this.addressHolds = new AddressHolds(this.context, policy.lifecycle.addressHoldDays);
-    this.standing = new AccountStanding(this.context, policy);
-    this.billing = policy.billing ? new Billing(this.context, policy.billing, policy.lifecycle, this.statistics) : null;
-    const accountPolicy = new AccountPolicy(this.context, {
+    this.statistics = new Statistics(context);
+    this.addressHolds = new AddressHolds(context, policy.lifecycle.addressHoldDays);
+    this.standing = new AccountStanding(context, policy);
+    this.billing = policy.billing ? new Billing(context, policy.billing, policy.lifecycle, this.statistics) : null;
+    const accountPolicy = new AccountPolicy(context, {
       holds: this.addressHolds,
       standing: this.standing,
       billing: this.billing,
       statistics: this.statistics,
       deliveryLog: this.deliveryLog,
     });
-    this.accounts = new Accounts(this.context, this.domains, this.folders, this.deliveryLog, accountPolicy);
-    this.messages = new Messages(this.context);
-    this.mailbox = new Mailbox(this.context, new DeletionWatch(this.context, policy.lifecycle.deletionNoticeThreshold, () => this.notices));
-    this.folderTree = new FolderTree(this.context, this.folders, this.mailbox, this.messages);
-    this.ingest = new Ingest(this.context, this.accounts, this.folders, this.deliveryLog, this.standing, this.statistics);
-    this.notices = new Notices(this.context, this.accounts, this.ingest, policy.lifecycle.noticeSender);
-    this.lifecycle = new Lifecycle(this.context, policy.lifecycle, {
+    this.accounts = new Accounts(context, this.domains, this.folders, this.deliveryLog, accountPolicy);
+    this.messages = new Messages(context);
+    this.mailbox = new Mailbox(context, new DeletionWatch(context, policy.lifecycle.deletionNoticeThreshold, () => this.notices));
+    this.folderTree = new FolderTree(context, this.folders, this.mailbox, this.messages);
+    this.ingest = new Ingest(context, this.accounts, this.folders, this.deliveryLog, this.standing, this.statistics);
+    this.notices = new Notices(context, this.accounts, this.ingest, policy.lifecycle.noticeSender);
+    this.lifecycle = new Lifecycle(context, policy.lifecycle, {
       accounts: this.accounts,
       billing: this.billing,
       standing: this.standing,
       notices: this.notices,
     });
-    this.aliases = new Aliases(this.context, this.accounts, this.domains);
-    this.userSettings = new UserSettings(this.context);
+    this.aliases = new Aliases(context, this.accounts, this.domains);
+    this.userSettings = new UserSettings(context);
+    this.folderExpiry = new FolderExpiry(context, this.folders, this.mailbox);
+    this.jobRuns = new JobRuns(context);
   }
 
   get events(): MailEvents {
-    return this.context.events;
+    return this.#context.events;
+  }
+
+  /** Wipes the secret keys a login unlocked, once a session needs them no more. */
+  wipeKeys(keys: MailboxKeys): void {
+    this.#context.crypto.wipe(keys.masterKey, keys.privateKey);
+  }
+
+  /** Gives the space of deleted messages' ciphertext back to the file system. */
+  reclaimBlobSpace(): Promise<BlobCompaction> {
+    return this.#context.store.blobs.compact();
   }
 }

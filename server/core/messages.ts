@@ -6,7 +6,7 @@ import type { MailboxKeys } from '../../crypto/api.ts';
 import type { CoreContext } from './context.ts';
 import { MailError } from './errors.ts';
 import { END, keys } from './keys.ts';
-import { decodeMetadata, type MessageMetadata } from './metadata.ts';
+import { decodeMetadata, type MessageMetadata } from '../../mime/metadata.ts';
 import { decodeRecord, encodeRecord, fromBase64, toBase64, type MessageRecord } from './records.ts';
 
 export class Messages {

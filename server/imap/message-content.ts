@@ -3,10 +3,10 @@
 // encrypted chunks that hold the bytes asked for. Large ranges are streamed to the client
 // slice by slice instead of being held whole.
 import type { MessageRecord } from '../core/records.ts';
-import { decodeTransferEncoding } from '../mime/decode.ts';
-import { sectionRange, selectHeaderFields, toBodyStructure, toEnvelope, type SectionText } from '../mime/imap-format.ts';
-import { findPart, isMultipart } from '../mime/part-numbering.ts';
-import type { MessageSummary } from '../mime/structure.ts';
+import { decodeTransferEncoding } from '../../mime/decode.ts';
+import { sectionRange, selectHeaderFields, toBodyStructure, toEnvelope, type SectionText } from '../../mime/imap-format.ts';
+import { findPart, isMultipart } from '../../mime/part-numbering.ts';
+import type { MessageSummary } from '../../mime/structure.ts';
 import type { BodyData, BodySection, NestedValue } from './proto/index.ts';
 import type { Session } from './session.ts';
 

@@ -7,9 +7,9 @@
 //
 // Strings match as case-insensitive substrings of the MIME-decoded text (encoded words,
 // transfer encodings and charsets undone; HTML reduced to its text).
-import { decodeEncodedWords, extractText, headerBytesToText, unfoldHeaderValue } from '../mime/decode.ts';
-import { parseMailDate } from '../mime/date.ts';
-import type { AddressEntry, MessageSummary } from '../mime/structure.ts';
+import { decodeEncodedWords, extractText, headerBytesToText, unfoldHeaderValue } from '../../mime/decode.ts';
+import { parseMailDate } from '../../mime/date.ts';
+import type { AddressEntry, MessageSummary } from '../../mime/structure.ts';
 import type { MessageRecord } from '../core/records.ts';
 import { normaliseRanges, resolveSequenceNumbers, type ImapDate, type SequenceSet } from './proto/index.ts';
 import type { SearchKey } from './proto/commands/search-keys.ts';

@@ -60,7 +60,7 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
       options.core,
       new LoginThrottle(
         { windowMs: LOGIN_FAILURE_WINDOW_MS, maxFailuresPerSource: config.imap.limits.loginFailuresPerClient, maxFailuresPerAccount: config.imap.limits.loginFailuresPerAccount },
-        options.core.context.clock,
+        options.core.clock,
       ),
       LOGIN_FAILURE_DELAY_MS,
       'imap',

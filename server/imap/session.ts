@@ -9,7 +9,7 @@ import type { MailEvent } from '../core/events.ts';
 import type { NamedFolder } from '../core/folder-tree.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { FolderRecord, MessageRecord } from '../core/records.ts';
-import { SUMMARY_VERSION, analyzeMessage, type MessageSummary } from '../mime/structure.ts';
+import { SUMMARY_VERSION, analyzeMessage, type MessageSummary } from '../../mime/structure.ts';
 import type { Logger } from '../log.ts';
 import type { ImapConfig } from './config.ts';
 import type { FolderSnapshots } from './folder-snapshots.ts';

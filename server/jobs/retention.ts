@@ -1,19 +1,15 @@
 // `sealpost retention run`, also run daily by the scheduler: moves accounts through their
 // lifecycle (charging, reminders, expiry, deletion), drops delivery-log days older than the
-// retention period (DESIGN.md promise 5) and erases them, deletes old Junk and Trash
+// retention period (docs/design.md promise 5) and erases them, deletes old Junk and Trash
 // messages, erases expired payment codes, ends address holds whose time is up, removes
 // backups past their retention period, and gives the space of deleted messages' ciphertext
 // back to the file system (blob log compaction). Each unit of work is atomic or idempotent, so a run
 // that is interrupted anywhere is finished by the next one, and a run with nothing to do
 // writes nothing. A dry run computes the same work and writes nothing at all.
 import type { Backups } from '../backup/backups.ts';
-import { addDays, DAY_MS, utcDay, type Day } from '../core/calendar.ts';
-import { erasing } from '../core/erasure.ts';
-import { isMailError } from '../core/errors.ts';
-import { END, keys } from '../core/keys.ts';
 import type { LifecycleStep } from '../core/lifecycle.ts';
 import type { MailCore } from '../core/mail-core.ts';
-import { decodeRecord, encodeRecord, type AccountRecord, type SpecialUse } from '../core/records.ts';
+import type { SpecialUse } from '../core/records.ts';
 
 export interface RetentionSettings {
   deliveryLogDays: number;
@@ -41,9 +37,6 @@ export type RetentionProgress =
   | { type: 'item'; done: number; total: number }
   | { type: 'line'; text: string };
 
-/** [day, the folder's UIDNEXT as that day's run found it], oldest first. */
-type FolderCheckpoints = [Day, number][];
-
 const STEP_TITLES: Record<RetentionStep['name'], string> = {
   lifecycle: 'accounts: charging, reminders, expiry, deletion',
   'delivery-log': 'delivery-log days past the retention period',
@@ -65,7 +58,7 @@ export async function runRetention(
 ): Promise<RetentionReport> {
   const { dryRun } = options;
   const progress = options.onProgress ?? (() => undefined);
-  const startedAt = core.context.clock.now();
+  const startedAt = core.clock.now();
   const names = Object.keys(STEP_TITLES) as RetentionStep['name'][];
   const steps: RetentionStep[] = [];
   for (const [index, name] of names.entries()) {
@@ -92,7 +85,7 @@ export async function runRetention(
         const specialUse: SpecialUse = name === 'junk' ? '\\Junk' : '\\Trash';
         const days = name === 'junk' ? settings.junkDays : settings.trashDays;
         await forEachAccount(core, progress, async (account) => {
-          const deleted = await expireFolder(core, account.id, specialUse, days, dryRun);
+          const deleted = await core.folderExpiry.expire(account.id, specialUse, days, { dryRun });
           if (deleted === 0) return;
           step.count += deleted;
           note(`${account.address}: ${deleted} message${deleted === 1 ? '' : 's'} older than ${days} days`);
@@ -119,7 +112,7 @@ export async function runRetention(
         // Deleted ciphertext is unreadable at once (its content key went with the index
         // record); this frees its bytes. A dry run cannot tell how much without doing it.
         if (dryRun) break;
-        const compaction = await core.context.store.blobs.compact();
+        const compaction = await core.reclaimBlobSpace();
         step.count = Math.ceil(compaction.bytesReclaimed / MIB);
         if (compaction.bytesReclaimed > 0) note(`${compaction.bytesReclaimed} bytes freed, ${compaction.blobsMoved} live blob${compaction.blobsMoved === 1 ? '' : 's'} moved`);
         break;
@@ -127,7 +120,7 @@ export async function runRetention(
     }
     steps.push(step);
   }
-  return { dryRun, startedAt, finishedAt: core.context.clock.now(), steps };
+  return { dryRun, startedAt, finishedAt: core.clock.now(), steps };
 }
 
 async function forEachAccount(
@@ -135,12 +128,7 @@ async function forEachAccount(
   progress: (progress: RetentionProgress) => void,
   work: (account: { id: string; address: string }) => Promise<void>,
 ): Promise<void> {
-  const accounts: { id: string; address: string }[] = [];
-  const prefix = keys.accountPrefix();
-  for await (const [, value] of core.context.store.kv.iterate({ gte: prefix, lt: prefix + END })) {
-    const record = decodeRecord<AccountRecord>(value);
-    accounts.push({ id: record.id, address: record.address });
-  }
+  const accounts = await core.accounts.listAddresses();
   for (const [index, account] of accounts.entries()) {
     await work(account);
     progress({ type: 'item', done: index + 1, total: accounts.length });
@@ -148,63 +136,10 @@ async function forEachAccount(
 }
 
 async function dropDeliveryLogDays(core: MailCore, retentionDays: number, dryRun: boolean, note: (text: string) => void): Promise<number> {
-  const { kv } = core.context.store;
-  const oldestKept = utcDay(core.context.clock.now() - (retentionDays - 1) * DAY_MS);
-  const expired = (await core.deliveryLog.days()).filter((day) => day < oldestKept);
-  for (const day of expired) {
-    let entries = 0;
-    const prefix = keys.deliveryLogDayPrefix(day);
-    for await (const _ of kv.iterate({ gte: prefix, lt: prefix + END })) entries += 1;
-    note(`${day}: ${entries} entr${entries === 1 ? 'y' : 'ies'}`);
-  }
-  if (!dryRun && expired.length > 0) {
-    const ranges = expired.map((day) => ({ gte: keys.deliveryLogDayPrefix(day), lt: keys.deliveryLogDayPrefix(day) + END }));
-    await erasing(kv, ranges, () => core.deliveryLog.dropExpiredDays(retentionDays));
-  }
+  const expired = await core.deliveryLog.expiredDays(retentionDays);
+  for (const { day, entries } of expired) note(`${day}: ${entries} entr${entries === 1 ? 'y' : 'ies'}`);
+  if (!dryRun && expired.length > 0) await core.deliveryLog.eraseExpiredDays(retentionDays);
   return expired.length;
-}
-
-/**
- * Deletes the messages that entered the folder at least `days` days ago. UIDs rise in the
- * order messages enter a folder, so a checkpoint of the folder's UIDNEXT per day dates every
- * arrival to the day: the messages below the UIDNEXT of the newest checkpoint at least
- * `days` old came in before it. (INTERNALDATE would not do: a message moved to Trash keeps
- * the date it first arrived.) A folder first seen today counts everything in it from today.
- */
-async function expireFolder(core: MailCore, accountId: string, specialUse: SpecialUse, days: number, dryRun: boolean): Promise<number> {
-  let folder;
-  try {
-    folder = await core.folders.findBySpecialUse(accountId, specialUse);
-  } catch (error) {
-    if (isMailError(error, 'MAILBOX_NONEXISTENT') || isMailError(error, 'ACCOUNT_NONEXISTENT')) return 0;
-    throw error;
-  }
-  const { kv } = core.context.store;
-  const today = utcDay(core.context.clock.now());
-  const checkpointsKey = keys.folderCheckpoints(accountId, folder.id);
-  const stored = await kv.get(checkpointsKey);
-  const previous: FolderCheckpoints = stored ? decodeRecord(stored) : [];
-  const checkpoints: FolderCheckpoints = previous.some(([day]) => day === today) ? previous : [...previous, [today, folder.uidNext]];
-  const cutoffDay = addDays(today, -days);
-  const usable = checkpoints.filter(([day]) => day <= cutoffDay).at(-1);
-  const uids: number[] = [];
-  if (usable) {
-    const prefix = keys.messagePrefix(accountId, folder.id);
-    for await (const [key] of kv.iterate({ gte: prefix, lt: keys.message(accountId, folder.id, usable[1]) })) {
-      uids.push(Number(key.slice(prefix.length)));
-    }
-  }
-  if (dryRun) return uids.length;
-  if (uids.length > 0) await core.mailbox.expunge(accountId, folder.id, uids, { byRetention: true });
-  // Checkpoints older than the one just used can never be the newest usable one again.
-  const kept = usable ? checkpoints.filter(([day]) => day >= usable[0]) : checkpoints;
-  if (JSON.stringify(kept) !== JSON.stringify(previous)) {
-    await core.context.writer.run(accountId, async (txn) => {
-      // Not for an account deleted meanwhile: nothing would remove the record then.
-      if (await txn.get(keys.folder(accountId, folder.id))) txn.put(checkpointsKey, encodeRecord(kept));
-    });
-  }
-  return uids.length;
 }
 
 function describeLifecycleStep(step: LifecycleStep): string {

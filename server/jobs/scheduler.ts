@@ -6,10 +6,8 @@
 // Decisions follow the injected clock; tick() is what the timer calls and what tests call.
 import { startOfDay, utcDay, type Day } from '../core/calendar.ts';
 import type { Clock } from '../core/context.ts';
-import { keys } from '../core/keys.ts';
-import { decodeRecord, encodeRecord } from '../core/records.ts';
+import type { JobRuns } from '../core/job-runs.ts';
 import type { Logger } from '../log.ts';
-import type { KvStore } from '../store/types.ts';
 
 export interface DailyJob {
   name: string;
@@ -25,11 +23,6 @@ export interface WakeUp {
   run(): Promise<void>;
 }
 
-interface JobState {
-  v: 1;
-  lastRunDay: Day;
-}
-
 /** The timer never sleeps longer than this, so a clock that jumps is noticed soon. */
 const MAX_SLEEP_MS = 3_600_000;
 /** Nor shorter, so a job that keeps failing is retried once a minute, not in a spin. */
@@ -37,7 +30,7 @@ const MIN_SLEEP_MS = 60_000;
 
 export class Scheduler {
   readonly #clock: Clock;
-  readonly #kv: KvStore;
+  readonly #runs: Pick<JobRuns, 'lastRunDay' | 'recordRun'>;
   readonly #jobs: DailyJob[];
   readonly #wakeUps: WakeUp[];
   readonly #logger: Logger;
@@ -45,9 +38,9 @@ export class Scheduler {
   #ticking: Promise<string[]> | undefined;
   #stopped = false;
 
-  constructor(options: { clock: Clock; kv: KvStore; jobs: DailyJob[]; wakeUps: WakeUp[]; logger: Logger }) {
+  constructor(options: { clock: Clock; runs: Pick<JobRuns, 'lastRunDay' | 'recordRun'>; jobs: DailyJob[]; wakeUps: WakeUp[]; logger: Logger }) {
     this.#clock = options.clock;
-    this.#kv = options.kv;
+    this.#runs = options.runs;
     this.#jobs = options.jobs;
     this.#wakeUps = options.wakeUps;
     this.#logger = options.logger;
@@ -77,19 +70,16 @@ export class Scheduler {
     const now = this.#clock.now();
     const today = utcDay(now);
     for (const job of this.#jobs) {
-      const stateKey = keys.jobState(job.name);
-      const stored = await this.#kv.get(stateKey);
-      const state = stored ? decodeRecord<JobState>(stored) : null;
+      const lastRunDay = await this.#runs.lastRunDay(job.name);
       const dueToday = now >= slotOf(today, job.at);
-      if (!state) {
+      if (lastRunDay === null) {
         // First sight: today's slot counts as taken if it has passed.
-        const firstDay = dueToday ? today : utcDay(startOfDay(today) - 1);
-        await this.#kv.batch([{ type: 'put', key: stateKey, value: encodeRecord({ v: 1, lastRunDay: firstDay } satisfies JobState) }]);
+        await this.#runs.recordRun(job.name, dueToday ? today : utcDay(startOfDay(today) - 1));
         continue;
       }
-      if (!dueToday || state.lastRunDay >= today) continue;
+      if (!dueToday || lastRunDay >= today) continue;
       await this.#runLogged(job.name, job.run);
-      await this.#kv.batch([{ type: 'put', key: stateKey, value: encodeRecord({ v: 1, lastRunDay: today } satisfies JobState) }]);
+      await this.#runs.recordRun(job.name, today);
       ran.push(job.name);
     }
     for (const wakeUp of this.#wakeUps) {

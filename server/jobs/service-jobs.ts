@@ -6,6 +6,7 @@ import type { CreatedBackup } from '../backup/create.ts';
 import type { Config } from '../config/schema.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
+import type { Store } from '../store/types.ts';
 import { runRetention, type RetentionProgress, type RetentionReport } from './retention.ts';
 import { Scheduler, type DailyJob } from './scheduler.ts';
 
@@ -22,16 +23,16 @@ export class ServiceJobs {
   #retentionTurn: Promise<unknown> = Promise.resolve();
   readonly outcomes: JobOutcomes = { retention: null, backup: null };
 
-  constructor(core: MailCore, config: Config, dataDir: string, logger: Logger) {
+  constructor(core: MailCore, store: Store, config: Config, dataDir: string, logger: Logger) {
     this.#core = core;
     this.#config = config;
-    this.backups = new Backups(core, dataDir, config.backup.directory, config.retention.backupDays);
+    this.backups = new Backups(core, store, dataDir, config.backup.directory, config.retention.backupDays);
     const jobs: DailyJob[] = [];
     if (config.retention.daily) jobs.push({ name: 'retention', at: config.retention.runAt, run: () => this.runRetention({ dryRun: false }).then(() => undefined) });
     if (config.backup.daily) jobs.push({ name: 'backup', at: config.backup.runAt, run: () => this.createBackup().then(() => undefined) });
     this.scheduler = new Scheduler({
-      clock: core.context.clock,
-      kv: core.context.store.kv,
+      clock: core.clock,
+      runs: core.jobRuns,
       jobs,
       wakeUps: [{ name: 'backup-expiry', dueAt: () => this.backups.nextExpiry(), run: () => this.backups.prune(false).then(() => undefined) }],
       logger,
@@ -49,7 +50,7 @@ export class ServiceJobs {
   }
 
   async #timed<T>(job: keyof JobOutcomes, work: () => Promise<T>, dryRun: boolean): Promise<T> {
-    const clock = this.#core.context.clock;
+    const clock = this.#core.clock;
     const started = clock.now();
     try {
       const result = await work();
@@ -62,7 +63,7 @@ export class ServiceJobs {
   }
 
   #record(job: keyof JobOutcomes, started: number, ok: boolean, result: unknown): void {
-    const finishedAt = this.#core.context.clock.now();
+    const finishedAt = this.#core.clock.now();
     const outcome = { finishedAt, durationMs: finishedAt - started, ok };
     if (job === 'retention') this.outcomes.retention = outcome;
     else this.outcomes.backup = { ...outcome, bytes: backupBytes(result as CreatedBackup | null) };

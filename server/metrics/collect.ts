@@ -2,12 +2,8 @@
 // delivery-log days are kept, how the last retention run and backup went, and the
 // process's own health (memory, the MX's buffered messages). No sample names a mailbox, an
 // address or a client.
-import { utcDay } from '../core/calendar.ts';
-import { settle } from '../core/billing/settlement.ts';
-import type { AccountState, BillingRecord } from '../core/billing/records.ts';
-import { END, keys } from '../core/keys.ts';
+import type { AccountState } from '../core/billing/records.ts';
 import type { MailCore } from '../core/mail-core.ts';
-import { decodeRecord } from '../core/records.ts';
 import type { DailyCounter } from '../core/statistics.ts';
 import type { ServiceJobs } from '../jobs/service-jobs.ts';
 import type { BufferBudget } from '../smtp/buffer-budget.ts';
@@ -93,19 +89,9 @@ export class MetricsCollector {
   async #countAccounts(): Promise<Record<AccountState, number>> {
     const now = Date.now();
     if (this.#accountCounts && now - this.#accountCounts.at < ACCOUNT_COUNT_CACHE_MS) return this.#accountCounts.counts;
-    const counts: Record<AccountState, number> = { trial: 0, active: 0, expired: 0 };
-    const { kv } = this.#core.context.store;
-    const settings = this.#core.billing?.settings;
-    const today = utcDay(this.#core.context.clock.now());
-    if (settings) {
-      const prefix = keys.billing('');
-      for await (const [, value] of kv.iterate({ gte: prefix, lt: prefix + END })) {
-        counts[settle(decodeRecord<BillingRecord>(value), today, settings).record.state] += 1;
-      }
-    } else {
-      const prefix = keys.accountPrefix();
-      for await (const _ of kv.iterate({ gte: prefix, lt: prefix + END })) counts.active += 1;
-    }
+    const counts: Record<AccountState, number> = this.#core.billing
+      ? await this.#core.billing.countStates()
+      : { trial: 0, active: await this.#core.accounts.count(), expired: 0 };
     this.#accountCounts = { at: now, counts };
     return counts;
   }

@@ -3,7 +3,7 @@
 // not for the internet. It answers GET /metrics and nothing else, holds no secret, reads
 // nothing from requests, and logs no request (so no client address is ever written).
 import { createServer } from 'node:http';
-import type { RunningListener } from '../smtp/mx.ts';
+import type { RunningListener } from '../listeners/bind.ts';
 import type { MetricsCollector } from './collect.ts';
 import { EXPOSITION_CONTENT_TYPE, renderMetrics } from './exposition.ts';
 

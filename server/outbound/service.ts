@@ -4,6 +4,7 @@
 // Tests replace the DNS resolver, the MTA-STS fetcher and the trusted CAs.
 import type { SecureContextOptions } from 'node:tls';
 import type { Config } from '../config/schema.ts';
+import type { SealpostCrypto } from '../../crypto/api.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import { readServerKey, type DataDirPaths } from '../data-dir.ts';
 import { DkimKeyring, ensureDkimKey } from '../dkim/keys.ts';
@@ -15,6 +16,7 @@ import { OutboundSpool } from '../queue/spool.ts';
 import { DeliveryDispatcher } from './dispatcher.ts';
 import { httpsMtaStsFetcher, MtaStsPolicies, type MtaStsFetcher } from './mta-sts.ts';
 import { parseStaticRoutes, RouteResolver } from './routes.ts';
+import type { Store } from '../store/types.ts';
 
 export interface OutboundEnvironment {
   dns?: DnsResolver;
@@ -37,6 +39,9 @@ const POLICY_FETCH_TIMEOUT_MS = 10_000;
 
 export async function startOutbound(options: {
   core: MailCore;
+  /** The spool's records and blobs live in the service's store, under the queue's prefix. */
+  store: Store;
+  crypto: SealpostCrypto;
   config: Config;
   paths: DataDirPaths;
   logger: Logger;
@@ -45,7 +50,7 @@ export async function startOutbound(options: {
   const { core, config, paths, logger } = options;
   const environment = options.environment ?? {};
   for (const domain of await core.domains.list()) {
-    const { key, created } = await ensureDkimKey(paths.root, domain, new Date(core.context.clock.now()));
+    const { key, created } = await ensureDkimKey(paths.root, domain, new Date(core.clock.now()));
     if (created) logger.info({ selector: key.selector }, 'outbound: DKIM key created for a local domain; publish it (sealpost dns)');
   }
   const dkim = new DkimKeyring(paths.root);
@@ -55,14 +60,14 @@ export async function startOutbound(options: {
   const settings = config.outbound;
   const dispatcher = new DeliveryDispatcher({
     routes: new RouteResolver(dns, parseStaticRoutes(settings.staticRoutes), settings.mxPort),
-    mtaSts: new MtaStsPolicies(dns, environment.mtaStsFetcher ?? httpsMtaStsFetcher(POLICY_FETCH_TIMEOUT_MS), core.context.clock),
+    mtaSts: new MtaStsPolicies(dns, environment.mtaStsFetcher ?? httpsMtaStsFetcher(POLICY_FETCH_TIMEOUT_MS), core.clock),
     heloName: config.hostname,
     timeouts: { connectTimeoutMs: settings.connectTimeoutMs, greetingTimeoutMs: settings.greetingTimeoutMs, socketTimeoutMs: settings.socketTimeoutMs },
     maxConnections: settings.maxConnections,
     connectionsPerDomain: settings.connectionsPerDomain,
     trustedCa: environment.trustedCa,
   });
-  const spool = new OutboundSpool(core.context.store, core.context.crypto, await readServerKey(paths.spoolKey), core.context.clock);
+  const spool = new OutboundSpool(options.store, options.crypto, await readServerKey(paths.spoolKey), core.clock);
   const queue = new OutboundQueue({
     core,
     spool,

@@ -11,7 +11,7 @@
 // Sizes (STAT, LIST, RETR's "+OK n octets") are the stored octets of each message
 // (MessageRecord.size), with no decryption at login. RFC 1939 counts a message as it goes
 // over the wire, CRLF line ends included and byte-stuffing excluded; the core stores every
-// message with CRLF line ends (core/line-endings.ts), so the two are the same number. The
+// message with CRLF line ends (mime/line-endings.ts), so the two are the same number. The
 // message encoder still sends any bare LF as CRLF, so that the wire stays valid whatever a
 // stored message holds; such a message would be longer on the wire than announced.
 //
@@ -129,6 +129,6 @@ export class Maildrop {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#core.context.crypto.wipe(this.#keys.masterKey, this.#keys.privateKey, this.#keys.publicKey);
+    this.#core.wipeKeys(this.#keys);
   }
 }

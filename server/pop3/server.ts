@@ -49,7 +49,7 @@ export class Pop3Service {
     const { config, core } = options;
     const throttle = new LoginThrottle(
       { windowMs: config.authFailureWindowMs, maxFailuresPerSource: config.authMaxFailuresPerSource, maxFailuresPerAccount: config.authMaxFailuresPerAccount },
-      core.context.clock,
+      core.clock,
     );
     this.#login = new AppPasswordLogin(core, throttle, config.authFailureDelayMs, 'pop3');
   }

@@ -411,7 +411,7 @@ export class Pop3Session {
   }
 
   #wipe(keys: MailboxKeys): void {
-    this.#options.core.context.crypto.wipe(keys.masterKey, keys.privateKey, keys.publicKey);
+    this.#options.core.wipeKeys(keys);
   }
 
   #drop(): Maildrop {

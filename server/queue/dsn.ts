@@ -4,7 +4,7 @@
 // sender's own Inbox through the ingest path; it is never queued, so no DSN is ever sent
 // about a DSN (RFC 3461 section 6.2), and a message with a null sender gets none at all.
 import { randomBytes } from 'node:crypto';
-import { formatRfc5322Date } from '../smtp/received-header.ts';
+import { formatRfc5322Date } from '../../mime/date.ts';
 
 export interface DsnRecipient {
   address: string;

@@ -11,7 +11,6 @@
 import { Readable } from 'node:stream';
 import type { MailCore } from '../core/mail-core.ts';
 import { splitAddress } from '../core/addresses.ts';
-import { keys } from '../core/keys.ts';
 import type { DkimKey } from '../dkim/keys.ts';
 import { startDkimSignature, type StreamingDkimSigner } from '../dkim/sign.ts';
 import type { Logger } from '../log.ts';
@@ -39,6 +38,8 @@ export interface OutboundQueueOptions {
 export type DkimSigning = { key: DkimKey; signTime: Date } | null;
 
 export interface NewOutboundMessage {
+  /** Who handed it over (the sending service's source tag), for the delivery log. */
+  source: string;
   /** Envelope sender; '' for the null sender. */
   from: string;
   senderAccountId: string | null;
@@ -92,7 +93,7 @@ export class OutboundQueue implements QueueAdmin {
   async start(): Promise<void> {
     // Deleted means deleted (DESIGN.md promise 8): a deleted account's queued mail is
     // erased at once, not at its next attempt.
-    this.#stopListening = this.#core.context.events.subscribeAll((event) => {
+    this.#stopListening = this.#core.events.subscribeAll((event) => {
       if (event.type !== 'account-deleted') return;
       this.#eraseQueuedMailOf(event.accountId).catch((error: unknown) => this.#logger.error({ err: error }, 'outbound: erasing a deleted account\'s queued mail failed'));
     });
@@ -122,6 +123,7 @@ export class OutboundQueue implements QueueAdmin {
           signer = null;
         }
         const entry = await spoolWriter.commit({
+          source: message.source,
           from: message.from,
           senderAccountId: message.senderAccountId,
           messageId: message.messageId,
@@ -140,7 +142,7 @@ export class OutboundQueue implements QueueAdmin {
     };
   }
 
-  /** Queues a whole message (the web client's send path): durable when it resolves. */
+  /** Queues a message already in memory: durable when it resolves. */
   async enqueue(message: NewOutboundMessage, content: AsyncIterable<Uint8Array>, signing: DkimSigning): Promise<QueueEntry> {
     const writer = this.openWriter(signing);
     try {
@@ -172,7 +174,7 @@ export class OutboundQueue implements QueueAdmin {
     if (this.#inFlight.has(id)) return;
     const entry = await this.#spool.load(id);
     if (!entry) throw new QueueError('QUEUE_ENTRY_NONEXISTENT', `no queue entry ${id}`);
-    entry.nextAttemptAt = this.#core.context.clock.now();
+    entry.nextAttemptAt = this.#core.clock.now();
     await this.#spool.save(entry);
     this.#plan(id, entry.nextAttemptAt);
     this.#startDue();
@@ -225,7 +227,7 @@ export class OutboundQueue implements QueueAdmin {
 
   #startDue(): void {
     if (this.#closed) return;
-    const now = this.#core.context.clock.now();
+    const now = this.#core.clock.now();
     if (now < this.#earliestWaiting) return this.#arm();
     let earliest = Infinity;
     for (const [id, due] of this.#schedule) {
@@ -238,7 +240,7 @@ export class OutboundQueue implements QueueAdmin {
         .catch((error: unknown) => {
           // The store failed us: try again after the shortest wait rather than in a hot loop.
           this.#logger.error({ err: error, queueId: id }, 'outbound: attempt failed');
-          if (this.#schedule.has(id)) this.#plan(id, this.#core.context.clock.now() + retryDelayMs(1, this.#settings));
+          if (this.#schedule.has(id)) this.#plan(id, this.#core.clock.now() + retryDelayMs(1, this.#settings));
         })
         .finally(() => {
           this.#inFlight.delete(id);
@@ -255,7 +257,7 @@ export class OutboundQueue implements QueueAdmin {
   #arm(): void {
     clearTimeout(this.#timer);
     if (this.#closed || this.#earliestWaiting === Infinity || this.#inFlight.size >= MAX_ATTEMPTS_IN_FLIGHT) return;
-    const delay = Math.min(Math.max(this.#earliestWaiting - this.#core.context.clock.now(), 0), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(this.#earliestWaiting - this.#core.clock.now(), 0), MAX_TIMER_MS);
     this.#timer = setTimeout(() => this.#startDue(), delay);
     this.#timer.unref();
   }
@@ -267,7 +269,7 @@ export class OutboundQueue implements QueueAdmin {
       return;
     }
     const sender = entry.envelope.senderAccountId;
-    if (sender && !(await this.#core.context.store.kv.get(keys.account(sender)))) {
+    if (sender && !(await this.#core.accounts.exists(sender))) {
       // Deleted means deleted (DESIGN.md promise 8): mail still queued for an account that
       // no longer exists is erased, not sent.
       this.#schedule.delete(id);
@@ -294,7 +296,7 @@ export class OutboundQueue implements QueueAdmin {
           content: () => Readable.from(this.#spool.openContent(entry)),
         });
         if (this.#closed) return;
-        const now = this.#core.context.clock.now();
+        const now = this.#core.clock.now();
         for (const outcome of outcomes) applyOutcome(entry, outcome, now);
         // Recorded as soon as this domain answered, serialised per entry: the window in
         // which a crash causes a duplicate is one durable write. Once every recipient has
@@ -312,32 +314,26 @@ export class OutboundQueue implements QueueAdmin {
   }
 
   async #record(entry: QueueEntry, domain: string, outcomes: RecipientOutcome[], now: number, deleteEntry: boolean): Promise<void> {
-    const { senderAccountId, from } = entry.envelope;
+    const { senderAccountId, from, source } = entry.envelope;
     if (!senderAccountId) return deleteEntry ? this.#spool.delete(entry) : this.#spool.save(entry);
-    await this.#core.context.writer.run(senderAccountId, async (txn) => {
-      if (await txn.get(keys.account(senderAccountId))) {
-        for (const outcome of outcomes) {
-          this.#core.deliveryLog.record(txn, {
-            accountId: senderAccountId,
-            address: from,
-            time: now,
-            direction: 'out',
-            size: entry.size,
-            remote: outcome.remote,
-            status: logStatus(outcome),
-            source: 'submission',
-            recipientDomain: domain,
-          });
-        }
-      }
-      if (deleteEntry) this.#spool.deleteIn(txn, entry);
-      else this.#spool.saveIn(txn, entry);
-    });
+    await this.#core.deliveryLog.recordSent(
+      senderAccountId,
+      outcomes.map((outcome) => ({
+        address: from,
+        time: now,
+        size: entry.size,
+        remote: outcome.remote,
+        status: logStatus(outcome),
+        source: source ?? 'submission',
+        recipientDomain: domain,
+      })),
+      [deleteEntry ? this.#spool.deleteOperation(entry) : this.#spool.saveOperation(entry)],
+    );
   }
 
   async #finishAttempt(entry: QueueEntry, recordDeleted: boolean): Promise<void> {
     const settings = this.#settings;
-    const now = this.#core.context.clock.now();
+    const now = this.#core.clock.now();
     entry.attempts += 1;
     if (recordDeleted) {
       this.#schedule.delete(entry.id);

@@ -1,4 +1,5 @@
-// The outbound spool: durable, encrypted storage of queued messages (DESIGN.md section 2).
+// The outbound spool: durable, encrypted storage of queued messages (docs/design.md, keys).
+// Its records live under its own prefix (./keys.ts) in the store main.ts hands it.
 // Each entry is a blob holding the message encrypted under a fresh content key (the same
 // secretstream format as mailbox bodies) and one KV record whose scheduling fields (dates,
 // attempts, size) are clear and whose envelope (addresses, per-recipient status, DKIM
@@ -7,11 +8,10 @@
 // docs/security-model.md. Deleting the record destroys the content key, so a blob left
 // behind by a crash is unreadable ciphertext.
 import type { SealpostCrypto } from '../../crypto/api.ts';
-import type { Transaction } from '../core/account-writer.ts';
 import type { Clock } from '../core/context.ts';
-import { END, keys } from '../core/keys.ts';
 import { decodeRecord, encodeRecord, fromBase64, toBase64, toHex } from '../core/records.ts';
-import type { BlobWriter, Store } from '../store/types.ts';
+import { prefixRange, type BlobWriter, type KvOperation, type Store } from '../store/types.ts';
+import { QUEUE_PREFIX, queueKeys } from './keys.ts';
 
 export type RecipientStatus = 'pending' | 'delivered' | 'failed';
 
@@ -34,6 +34,9 @@ export interface OutboundEnvelope {
   from: string;
   /** The submitting account, whose Inbox receives DSNs and whose log records outcomes. */
   senderAccountId: string | null;
+  /** Who handed the message to the sending service (its tag in the delivery log); entries
+   * queued before it was recorded came by SMTP submission. */
+  source?: string;
   messageId: string | null;
   recipients: OutboundRecipient[];
   /** DKIM-Signature header field(s), sent before the stored message; '' when unsigned. */
@@ -143,7 +146,7 @@ export class OutboundSpool {
             envelope: { ...envelope, delayNoticeSent: false, contentKey: toBase64(contentKey) },
           };
           try {
-            await this.#store.kv.batch([{ type: 'put', key: keys.outbound(entry.id), value: this.encode(entry) }]);
+            await this.#store.kv.batch([this.saveOperation(entry)]);
           } catch (error) {
             await this.#store.blobs.delete(blobId).catch(() => undefined);
             throw error;
@@ -180,9 +183,8 @@ export class OutboundSpool {
 
   /** Scheduling fields only: nothing is decrypted to plan the queue. */
   async schedule(): Promise<ScheduledEntry[]> {
-    const prefix = keys.outboundPrefix();
     const entries: ScheduledEntry[] = [];
-    for await (const [, value] of this.#store.kv.iterate({ gte: prefix, lt: prefix + END })) {
+    for await (const [, value] of this.#store.kv.iterate(prefixRange(QUEUE_PREFIX))) {
       const record = decodeRecord<QueueRecord>(value);
       entries.push({ id: record.id, nextAttemptAt: record.nextAttemptAt });
     }
@@ -190,34 +192,33 @@ export class OutboundSpool {
   }
 
   async list(): Promise<QueueEntry[]> {
-    const prefix = keys.outboundPrefix();
     const entries: QueueEntry[] = [];
-    for await (const [, value] of this.#store.kv.iterate({ gte: prefix, lt: prefix + END })) entries.push(this.#decode(value));
+    for await (const [, value] of this.#store.kv.iterate(prefixRange(QUEUE_PREFIX))) entries.push(this.#decode(value));
     return entries;
   }
 
   async load(id: string): Promise<QueueEntry | undefined> {
     if (!/^[0-9a-f]{16}$/.test(id)) return undefined;
-    const value = await this.#store.kv.get(keys.outbound(id));
+    const value = await this.#store.kv.get(queueKeys.entry(id));
     return value ? this.#decode(value) : undefined;
   }
 
   async save(entry: QueueEntry): Promise<void> {
-    await this.#store.kv.batch([{ type: 'put', key: keys.outbound(entry.id), value: this.encode(entry) }]);
+    await this.#store.kv.batch([this.saveOperation(entry)]);
   }
 
-  /** The same write inside an account transaction (with the delivery-log entries). */
-  saveIn(txn: Transaction, entry: QueueEntry): void {
-    txn.put(keys.outbound(entry.id), this.encode(entry));
+  /** The same write as an operation, for a batch with the delivery-log entries. */
+  saveOperation(entry: QueueEntry): KvOperation {
+    return { type: 'put', key: queueKeys.entry(entry.id), value: this.encode(entry) };
   }
 
-  /** Deletes the record (and with it the content key) inside an account transaction. */
-  deleteIn(txn: Transaction, entry: QueueEntry): void {
-    txn.del(keys.outbound(entry.id));
+  /** Deleting the record (and with it the content key), as an operation for such a batch. */
+  deleteOperation(entry: QueueEntry): KvOperation {
+    return { type: 'del', key: queueKeys.entry(entry.id) };
   }
 
   async delete(entry: QueueEntry): Promise<void> {
-    await this.#store.kv.batch([{ type: 'del', key: keys.outbound(entry.id) }]);
+    await this.#store.kv.batch([this.deleteOperation(entry)]);
   }
 
   /** Record first, then ciphertext: a crash in between leaves only unreadable bytes. */

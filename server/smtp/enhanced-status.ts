@@ -21,6 +21,9 @@ export function installEnhancedStatusOverride(): void {
   installed = true;
   const prototype = (SMTPConnection as unknown as { prototype: PatchableConnection }).prototype;
   const original = prototype._getEnhancedStatusCode;
+  // A private method: if an upgrade of smtp-server renames it, every reply would carry the
+  // wrong enhanced code without a word. Refuse to start instead.
+  if (typeof original !== 'function') throw new Error('smtp-server no longer has SMTPConnection._getEnhancedStatusCode; server/smtp/enhanced-status.ts needs updating');
   prototype._getEnhancedStatusCode = function (this: PatchableConnection, code: number, context?: unknown): string {
     const pending = this.session?.pendingEnhancedStatus;
     if (pending && code >= 400 && context !== false) {

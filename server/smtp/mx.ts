@@ -10,17 +10,19 @@ import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
 import { splitAddress } from '../core/addresses.ts';
-import { isMailError } from '../core/errors.ts';
+import { MailError } from '../core/errors.ts';
 import type { IngestRecipient } from '../core/ingest.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { ArrivalEnvelope } from '../filter/authentication.ts';
 import type { InboundChecks } from '../filter/inbound-checks.ts';
-import { bindListener } from '../listeners/bind.ts';
+import { bindListener, type RunningListener } from '../listeners/bind.ts';
 import type { Logger } from '../log.ts';
 import type { BufferBudget, BufferReservation } from './buffer-budget.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
-import { receivedHeader } from './received-header.ts';
+import { isSmtpReply, localError, smtpReplyForMailError } from './errors.ts';
+import { declaredSizeOf, installRepeatedParameterOverride } from './mail-from.ts';
+import { receivedHeader } from '../sending/received-header.ts';
 
 export interface MxOptions {
   core: MailCore;
@@ -47,24 +49,26 @@ type MxSession = SMTPServerSession & {
   acceptedRecipients?: Map<string, IngestRecipient>;
 };
 
-export interface RunningListener {
-  port: number;
-  close(): Promise<void>;
-}
-
 export async function startMx(options: MxOptions): Promise<RunningListener> {
   installEnhancedStatusOverride();
+  installRepeatedParameterOverride();
   const { core, config, logger, disabledReply, checks, bufferBudget } = options;
+  const errorSettings = { messageMaxBytes: config.limits.messageMaxBytes, disabledReply };
   const refuseForBudget = (session: MxSession) => smtpReply(session, 452, '4.3.1', 'Insufficient system storage, try again later');
-  const refuseDisabled = (session: MxSession) => smtpReply(session, disabledReply.code, disabledReply.enhancedStatus, disabledReply.text);
+  /** A mail-core error as its SMTP reply; anything else is logged and a local error. */
+  const replyFor = (session: MxSession, error: unknown, step: string, queueId?: string) => {
+    if (isSmtpReply(error)) return error;
+    const reply = smtpReplyForMailError(session, error, errorSettings);
+    if (reply) return reply;
+    logger.error({ queueId, err: error }, `mx: ${step} failed`);
+    return localError(session);
+  };
 
-  const resolveRecipient = async (session: MxSession, address: string): Promise<IngestRecipient> => {
+  const resolveRecipient = async (address: string): Promise<IngestRecipient> => {
     const parts = splitAddress(address.toLowerCase());
-    if (!parts || !(await core.domains.isLocal(parts.domain))) {
-      throw smtpReply(session, 554, '5.7.1', 'Relay access denied: this server accepts mail only for its own domains');
-    }
+    if (!parts || !(await core.domains.isLocal(parts.domain))) throw new MailError('DOMAIN_UNKNOWN', 'not a domain of this server');
     const accountId = await core.accounts.findIdByAddress(address);
-    if (!accountId) throw smtpReply(session, 550, '5.1.1', 'No such user here');
+    if (!accountId) throw new MailError('ACCOUNT_NONEXISTENT', 'no such user');
     return { accountId, address: address.toLowerCase() };
   };
 
@@ -100,17 +104,10 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
 
     onRcptTo(address, session: MxSession, callback) {
       const declaredSize = declaredSizeOf(session.envelope.mailFrom);
-      resolveRecipient(session, address.address)
+      resolveRecipient(address.address)
         .then(async (recipient) => {
-          try {
-            await core.ingest.checkReceiving(recipient.accountId);
-            await core.ingest.checkQuota(recipient.accountId, declaredSize);
-          } catch (error) {
-            if (isMailError(error, 'MAILBOX_DISABLED')) throw refuseDisabled(session);
-            if (isMailError(error, 'MESSAGE_EXCEEDS_QUOTA')) throw smtpReply(session, 552, '5.2.2', 'Message is larger than the mailbox quota');
-            if (isMailError(error, 'QUOTA_EXCEEDED')) throw smtpReply(session, 452, '4.2.2', 'Mailbox is full, try again later');
-            throw error;
-          }
+          await core.ingest.checkReceiving(recipient.accountId);
+          await core.ingest.checkQuota(recipient.accountId, declaredSize);
           (session.acceptedRecipients ??= new Map()).set(address.address.toLowerCase(), recipient);
           callback();
         })
@@ -119,9 +116,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
           if (session.failedRecipients > MAX_FAILED_RECIPIENTS) {
             return callback(smtpReply(session, 421, '4.7.0', 'Too many invalid recipients, closing connection'));
           }
-          if ((error as { responseCode?: number }).responseCode) return callback(error as Error);
-          logger.error({ err: error }, 'mx: recipient lookup failed');
-          callback(smtpReply(session, 451, '4.3.0', 'Local error, try again later'));
+          callback(replyFor(session, error, 'recipient lookup'));
         });
     },
 
@@ -139,7 +134,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
     const queueId = randomBytes(8).toString('hex');
     const recipients: IngestRecipient[] = [];
     for (const rcpt of session.envelope.rcptTo) {
-      recipients.push(session.acceptedRecipients?.get(rcpt.address.toLowerCase()) ?? (await resolveRecipient(session, rcpt.address)));
+      recipients.push(session.acceptedRecipients?.get(rcpt.address.toLowerCase()) ?? (await resolveRecipient(rcpt.address)));
     }
     session.acceptedRecipients?.clear();
     const header = receivedHeader({
@@ -148,7 +143,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       hostname: config.hostname,
       protocol: session.transmissionType || 'ESMTP',
       queueId,
-      date: new Date(core.context.clock.now()),
+      date: new Date(core.clock.now()),
     });
     const reservation = bufferBudget.reserve();
     try {
@@ -157,7 +152,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
         content = prepend([header], stream.iterator({ destroyOnReturn: false }));
       } else {
         const message = await readMessage(stream, config.limits.messageMaxBytes, reservation);
-        if (message === 'too large') throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
+        if (message === 'too large') throw new MailError('MESSAGE_TOO_LARGE', 'message too large');
         if (message === 'over budget') {
           logger.info({ queueId, bufferedBytes: bufferBudget.bufferedBytes }, 'mx: message deferred, the buffer budget is spent');
           throw refuseForBudget(session);
@@ -196,16 +191,8 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
       logger.info({ queueId, recipients: outcome.stored.length, size: outcome.stored[0]?.size }, 'mx: message stored');
       return `Ok: stored as ${queueId}`;
     } catch (error) {
-      if (stream.sizeExceeded || isMailError(error, 'MESSAGE_TOO_LARGE')) {
-        throw smtpReply(session, 552, '5.3.4', `Message exceeds the size limit of ${config.limits.messageMaxBytes} octets`);
-      }
-      if (isMailError(error, 'MESSAGE_EXCEEDS_QUOTA')) throw smtpReply(session, 552, '5.2.2', 'Message is larger than the mailbox quota');
-      if (isMailError(error, 'QUOTA_EXCEEDED')) throw smtpReply(session, 452, '4.2.2', 'Mailbox is full, try again later');
-      // Receiving stopped between RCPT and the end of DATA.
-      if (isMailError(error, 'MAILBOX_DISABLED')) throw refuseDisabled(session);
-      if ((error as { responseCode?: number }).responseCode) throw error;
-      logger.error({ queueId, err: error }, 'mx: storing a message failed');
-      throw smtpReply(session, 451, '4.3.0', 'Local error while storing the message, try again later');
+      // MAILBOX_DISABLED here: receiving stopped between RCPT and the end of DATA.
+      throw replyFor(session, stream.sizeExceeded ? new MailError('MESSAGE_TOO_LARGE', 'message too large') : error, 'storing a message', queueId);
     } finally {
       // Stored, refused, or the peer left mid-DATA (the stream then fails): the bytes go back.
       reservation.release();
@@ -225,11 +212,6 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
 async function* prepend(first: Uint8Array[], rest: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
   yield* first;
   yield* rest;
-}
-
-/** The SIZE a MAIL FROM declared (RFC 1870), 0 when none. */
-function declaredSizeOf(mailFrom: SMTPServerAddress | false): number {
-  return Number(mailFrom && mailFrom.args && mailFrom.args.SIZE) || 0;
 }
 
 /** The whole message, its bytes held by `reservation`; or why it was not kept: past the

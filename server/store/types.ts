@@ -12,6 +12,16 @@
 export type KvKey = string;
 export type KvValue = Uint8Array;
 
+/** The greatest code point (UTF-8 F4 8F BF BF), so [prefix, prefix + KEY_END) spans
+ * everything under prefix in bytewise UTF-8 order; '\uffff' would miss keys continuing with a
+ * character beyond U+FFFF. */
+export const KEY_END = '\u{10FFFF}';
+
+/** Every key that starts with prefix. */
+export function prefixRange(prefix: string): { gte: KvKey; lt: KvKey } {
+  return { gte: prefix, lt: prefix + KEY_END };
+}
+
 export type KvOperation =
   | { type: 'put'; key: KvKey; value: KvValue }
   | { type: 'del'; key: KvKey };

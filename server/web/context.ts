@@ -3,12 +3,11 @@ import type { SealpostCrypto } from '../../crypto/api.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
-import type { SendingLimits } from '../core/sending-limits.ts';
 import type { Logger } from '../log.ts';
+import type { SendingService } from '../sending/sending-service.ts';
 import type { ProofOfWork } from './proof-of-work.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { WebSessions } from './sessions.ts';
-import type { OutboundSubmitter } from './outbound.ts';
 
 /** A mail listener as the client-setup page and autoconfig describe it. */
 export interface ServiceEndpoint {
@@ -30,8 +29,6 @@ export interface WebContext {
   proofOfWork: ProofOfWork;
   /** The running mail listeners, read at request time (some start after the web). */
   endpoints: () => readonly ServiceEndpoint[];
-  /** Hands mail for remote recipients to the outbound path; absent until it exists. */
-  outbound?: OutboundSubmitter;
-  /** The per-account sending budget, shared with submission. */
-  sendingLimits: SendingLimits;
+  /** The one outgoing path, shared with submission (and its sending budget). */
+  sending: SendingService;
 }

@@ -16,8 +16,6 @@ export type WebErrorCode =
   | 'KDF_TOO_WEAK'
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
-  | 'SENDER_NOT_OWNED'
-  | 'SENDING_LIMIT'
   | 'BILLING_DISABLED'
   | 'INTERNAL';
 
@@ -57,6 +55,11 @@ const MAIL_ERROR_STATUS: Partial<Record<MailErrorCode, number>> = {
   VOUCHER_USED: 409,
   BALANCE_LIMIT: 409,
   RECEIPT_NONEXISTENT: 404,
+  SENDER_NOT_OWNED: 403,
+  SENDING_LIMIT: 429,
+  TOO_MANY_RECIPIENTS: 400,
+  REMOTE_DELIVERY_UNAVAILABLE: 503,
+  HEADER_SECTION_TOO_LARGE: 413,
 };
 
 function mailStatus(code: MailErrorCode): number {

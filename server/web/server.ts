@@ -13,13 +13,13 @@ import type { Config } from '../config/schema.ts';
 import { systemClock, type Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
-import type { RunningListener } from '../smtp/mx.ts';
+import type { RunningListener } from '../listeners/bind.ts';
 import { listSetting } from '../config/list-setting.ts';
 import { SendingLimits } from '../core/sending-limits.ts';
+import { SendingService } from '../sending/sending-service.ts';
 import { registerApi } from './api.ts';
 import type { ServiceEndpoint, WebContext } from './context.ts';
 import { createErrorHandler } from './errors.ts';
-import type { OutboundSubmitter } from './outbound.ts';
 import { ProofOfWork } from './proof-of-work.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { WebSessions } from './sessions.ts';
@@ -60,9 +60,9 @@ export interface WebOptions {
   clock?: Clock;
   /** The mail listeners, for the client-setup page (read at request time). */
   endpoints?: () => readonly ServiceEndpoint[];
-  outbound?: OutboundSubmitter;
-  /** Shared with submission; a web app of its own (tests) gets a budget of its own. */
-  sendingLimits?: SendingLimits;
+  /** Shared with submission; a web app of its own (tests) gets one of its own, which
+   * delivers locally only. */
+  sending?: SendingService;
 }
 
 function cspFor(url: string): string {
@@ -101,8 +101,18 @@ export async function buildWebApp(options: WebOptions, https?: { key: Buffer; ce
     rateLimiter: new RateLimiter(clock),
     proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits }),
     endpoints: options.endpoints ?? (() => []),
-    outbound: options.outbound,
-    sendingLimits: options.sendingLimits ?? new SendingLimits(clock, options.config.limits),
+    sending:
+      options.sending ??
+      new SendingService({
+        core: options.core,
+        queue: null,
+        dkim: null,
+        limits: new SendingLimits(clock, options.config.limits),
+        hostname: options.config.hostname,
+        recipientsPerMessage: options.config.limits.recipientsPerMessage,
+        messageMaxBytes: options.config.limits.messageMaxBytes,
+        logger,
+      }),
   };
   const app = fastify({
     ...(https ? { https } : {}),

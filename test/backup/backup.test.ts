@@ -44,11 +44,11 @@ describe('backups', () => {
   };
   /** Every entry of one account, to show a restore of another left it as it was. */
   const entriesOf = async (accountId: string) =>
-    [...(await dumpStore(service.core.context.store)).entries].filter(([key]) => key.split('/')[1] === accountId);
+    [...(await dumpStore(service.store)).entries].filter(([key]) => key.split('/')[1] === accountId);
   const firstBlobBytes = async (account: Account) => {
     const inbox = await service.core.folders.findBySpecialUse(account.accountId, '\\Inbox');
     const [record] = await service.core.messages.list(account.accountId, inbox.id);
-    return Buffer.from(await service.core.context.store.blobs.readRange((record as MessageRecord).blobId, 100, 48));
+    return Buffer.from(await service.store.blobs.readRange((record as MessageRecord).blobId, 100, 48));
   };
 
   before(async () => {

@@ -29,10 +29,10 @@ describe('top-up by payment code', () => {
   /** The store after a failed attempt equals the store before it. */
   async function assertUnchanged(attempt: () => Promise<unknown>, expected: (error: unknown) => boolean): Promise<void> {
     await service.core.statistics.flush();
-    const before = await dumpStore(service.core.context.store);
+    const before = await dumpStore(service.store);
     await assert.rejects(attempt(), expected);
     await service.core.statistics.flush();
-    assert.deepEqual(storeDifferences(before, await dumpStore(service.core.context.store)), []);
+    assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
   }
 
   test('a code is issued, booked by the CLI, credited, and erased from the data directory', async () => {
@@ -82,7 +82,7 @@ describe('top-up by payment code', () => {
     const last = offer.code.at(-1)!;
     const typo = offer.code.slice(0, -1) + (last === 'Z' ? 'Y' : 'Z');
     await service.core.statistics.flush();
-    const before = await dumpStore(service.core.context.store);
+    const before = await dumpStore(service.store);
     for (const [args, message] of [
       [[typo, '500'], /typo/],
       [[offer.code, '--', '-500'], /whole, positive number of cents/],
@@ -93,7 +93,7 @@ describe('top-up by payment code', () => {
       assert.match(result.stderr, message, args.join(' '));
     }
     await service.core.statistics.flush();
-    assert.deepEqual(storeDifferences(before, await dumpStore(service.core.context.store)), []);
+    assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
     assert.equal((await service.core.billing!.status(accountId)).pendingPaymentCodes.length, 1, 'the code still waits');
   });
 

@@ -31,7 +31,7 @@ describe('vouchers', () => {
       assert.deepEqual(await searchBytes(service.dataDir, code), []);
       assert.deepEqual(await searchBytes(service.dataDir, code.replaceAll('-', '').slice(6)), [], 'not even the secret part');
     }
-    const record = JSON.parse(Buffer.from((await service.core.context.store.kv.get(keys.voucher(codes[0]!.replaceAll('-', '').slice(0, 6))))!).toString());
+    const record = JSON.parse(Buffer.from((await service.store.kv.get(keys.voucher(codes[0]!.replaceAll('-', '').slice(0, 6))))!).toString());
     assert.match(record.hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     assert.equal(record.used, false);
   });
@@ -44,7 +44,7 @@ describe('vouchers', () => {
     assert.equal(receipt!.method, 'voucher');
     assert.equal(receipt!.number, redeemed.receipt);
 
-    const voucherValue = (await service.core.context.store.kv.get(keys.voucher(codes[0]!.replaceAll('-', '').slice(0, 6))))!;
+    const voucherValue = (await service.store.kv.get(keys.voucher(codes[0]!.replaceAll('-', '').slice(0, 6))))!;
     const voucher = JSON.parse(Buffer.from(voucherValue).toString());
     assert.equal(voucher.used, true);
     assert.ok(!Buffer.from(voucherValue).toString().includes(accountId), 'the voucher does not say who used it');
@@ -52,11 +52,11 @@ describe('vouchers', () => {
 
     const { accountId: second } = await service.createAccount('second@sealpost.test');
     await service.core.statistics.flush();
-    const before = await dumpStore(service.core.context.store);
+    const before = await dumpStore(service.store);
     await assert.rejects(service.core.billing!.redeemVoucher(second, codes[0]!), (error) => isMailError(error, 'VOUCHER_USED'));
     await assert.rejects(service.core.billing!.redeemVoucher(accountId, codes[0]!), (error) => isMailError(error, 'VOUCHER_USED'));
     await service.core.statistics.flush();
-    assert.deepEqual(storeDifferences(before, await dumpStore(service.core.context.store)), []);
+    assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
   });
 
   test('two accounts redeeming one voucher at the same instant: exactly one is credited', async () => {

@@ -10,6 +10,7 @@ import { keys } from '../../server/core/keys.ts';
 import { MailCore } from '../../server/core/mail-core.ts';
 import { decodeRecord, type MessageRecord } from '../../server/core/records.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
+import type { Store } from '../../server/store/types.ts';
 import { TEST_KDF } from '../helpers/service.ts';
 import { readInbox, unlockByPassword } from '../helpers/mail.ts';
 
@@ -27,13 +28,15 @@ function message(subject: string, body = 'body'): string {
 describe('mail core', () => {
   let crypto: SealpostCrypto;
   let core: MailCore;
+  let store: Store;
   let now: number;
 
   before(async () => {
     crypto = await loadNodeCrypto();
     now = Date.UTC(2026, 10, 21, 12);
+    store = openMemoryStore();
     core = new MailCore({
-      store: openMemoryStore(),
+      store,
       crypto,
       limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 },
       clock: { now: () => now },
@@ -78,7 +81,7 @@ describe('mail core', () => {
     const accountId = await newAccount('sizes@sealpost.test');
     const countBlobs = async () => {
       let count = 0;
-      for await (const _ of core.context.store.blobs.list()) count += 1;
+      for await (const _ of store.blobs.list()) count += 1;
       return count;
     };
     const blobsBefore = await countBlobs();
@@ -103,7 +106,7 @@ describe('mail core', () => {
     const accountId = await newAccount('rewrap@sealpost.test');
     await deliver(accountId, 'rewrap@sealpost.test', message('sealed'));
     const inbox = await core.folders.findBySpecialUse(accountId, '\\Inbox');
-    const readKey = async () => decodeRecord<MessageRecord>((await core.context.store.kv.get(keys.message(accountId, inbox.id, 1)))!).contentKey;
+    const readKey = async () => decodeRecord<MessageRecord>((await store.kv.get(keys.message(accountId, inbox.id, 1)))!).contentKey;
     const sealed = await readKey();
     assert.ok(crypto.isSealedContentKey(Buffer.from(sealed, 'base64')));
     const sessionKeys = await unlockByPassword(core, crypto, accountId, PASSWORD);
@@ -137,12 +140,12 @@ describe('mail core', () => {
     await core.accounts.addAppPassword(accountId, 'x', createSecretSlot(crypto, sessionKeys.masterKey, appPassword, 'app-password'));
     await deliver(accountId, 'doomed@sealpost.test', message('bye'));
     const blobsBefore: string[] = [];
-    for await (const id of core.context.store.blobs.list()) blobsBefore.push(id);
+    for await (const id of store.blobs.list()) blobsBefore.push(id);
     await core.accounts.delete(accountId);
-    for await (const [key] of core.context.store.kv.iterate({})) assert.ok(!key.includes(accountId), `left behind: ${key}`);
+    for await (const [key] of store.kv.iterate({})) assert.ok(!key.includes(accountId), `left behind: ${key}`);
     assert.equal(await core.accounts.findIdByAddress('doomed@sealpost.test'), undefined);
     const blobsAfter: string[] = [];
-    for await (const id of core.context.store.blobs.list()) blobsAfter.push(id);
+    for await (const id of store.blobs.list()) blobsAfter.push(id);
     assert.equal(blobsAfter.length, blobsBefore.length - 1);
     await assert.rejects(core.accounts.unlockWithAppSecret('doomed@sealpost.test', appPassword), (e) => isMailError(e, 'AUTHENTICATION_FAILED'));
   });
@@ -167,7 +170,8 @@ describe('mail core', () => {
 describe('mailbox changes', () => {
   test('flags change with a new MODSEQ, respect UNCHANGEDSINCE, and expunge frees quota and blobs', async () => {
     const crypto = await loadNodeCrypto();
-    const core = new MailCore({ store: openMemoryStore(), crypto, limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 } });
+    const store = openMemoryStore();
+    const core = new MailCore({ store, crypto, limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 } });
     await core.domains.add('sealpost.test');
     const { material } = await createAccountKeys(crypto, PASSWORD, TEST_KDF);
     const accountId = (await core.accounts.create('flags@sealpost.test', material)).id;
@@ -189,14 +193,14 @@ describe('mailbox changes', () => {
 
     const usageBefore = await core.accounts.usage(accountId);
     let blobs = 0;
-    for await (const _ of core.context.store.blobs.list()) blobs += 1;
+    for await (const _ of store.blobs.list()) blobs += 1;
     const result = await core.mailbox.expunge(accountId, inbox.id, [2, 2, 99]);
     assert.deepEqual(result.expunged, [2]);
     const usageAfter = await core.accounts.usage(accountId);
     assert.equal(usageAfter.messages, usageBefore.messages - 1);
     assert.ok(usageAfter.bytes < usageBefore.bytes);
     let blobsAfter = 0;
-    for await (const _ of core.context.store.blobs.list()) blobsAfter += 1;
+    for await (const _ of store.blobs.list()) blobsAfter += 1;
     assert.equal(blobsAfter, blobs - 1);
     assert.deepEqual((await core.messages.list(accountId, inbox.id)).map((m) => m.uid), [1, 3]);
     assert.equal((await core.folders.get(accountId, inbox.id)).uidNext, 4, 'UIDs are never reused');
@@ -208,7 +212,8 @@ describe('password change', () => {
   test('rewraps the masterKey only: the new password opens every message, the old one nothing', async () => {
     const crypto = await loadNodeCrypto();
     const { rewrapForNewPassword } = await import('../../crypto/account-keys.ts');
-    const core = new MailCore({ store: openMemoryStore(), crypto, limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 } });
+    const store = openMemoryStore();
+    const core = new MailCore({ store, crypto, limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 } });
     await core.domains.add('sealpost.test');
     const { material } = await createAccountKeys(crypto, PASSWORD, TEST_KDF);
     const accountId = (await core.accounts.create('rotate@sealpost.test', material)).id;
@@ -216,14 +221,14 @@ describe('password change', () => {
     const keysBefore = await unlockByPassword(core, crypto, accountId, PASSWORD);
     const before = await readInbox(core, keysBefore, accountId);
     const blobsBefore: string[] = [];
-    for await (const id of core.context.store.blobs.list()) blobsBefore.push(id);
+    for await (const id of store.blobs.list()) blobsBefore.push(id);
 
     await core.accounts.changePassword(accountId, await rewrapForNewPassword(crypto, keysBefore.masterKey, 'the new password', TEST_KDF));
     await assert.rejects(unlockByPassword(core, crypto, accountId, PASSWORD));
     const keysAfter = await unlockByPassword(core, crypto, accountId, 'the new password');
     assert.deepEqual(await readInbox(core, keysAfter, accountId), before);
     const blobsAfter: string[] = [];
-    for await (const id of core.context.store.blobs.list()) blobsAfter.push(id);
+    for await (const id of store.blobs.list()) blobsAfter.push(id);
     assert.deepEqual(blobsAfter, blobsBefore, 'no message was re-encrypted');
   });
 });

@@ -9,6 +9,7 @@ import { loadNodeCrypto } from '../../crypto/node.ts';
 import { isMailError } from '../../server/core/errors.ts';
 import { MailCore } from '../../server/core/mail-core.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
+import type { Store } from '../../server/store/types.ts';
 import { TEST_KDF } from '../helpers/service.ts';
 import { unlockByPassword } from '../helpers/mail.ts';
 
@@ -21,12 +22,14 @@ async function* chunksOf(text: string): AsyncIterable<Uint8Array> {
 describe('copies, moves and the folder tree', () => {
   let crypto: SealpostCrypto;
   let core: MailCore;
+  let store: Store;
   let counter = 0;
 
   before(async () => {
     crypto = await loadNodeCrypto();
+    store = openMemoryStore();
     core = new MailCore({
-      store: openMemoryStore(),
+      store,
       crypto,
       limits: { messageMaxBytes: 50_000, mailboxQuotaBytes: 100_000, addressesPerMailbox: 6 },
     });
@@ -73,9 +76,9 @@ describe('copies, moves and the folder tree', () => {
     for await (const chunk of core.messages.readBody(keys, accountId, archive.id, copy!)) chunks.push(chunk);
     assert.match(Buffer.concat(chunks).toString(), /body of m0/);
     // And expunging the copy too frees the blob.
-    const before = await countBlobs(core);
+    const before = await countBlobs(store);
     await core.mailbox.expunge(accountId, archive.id, [1]);
-    assert.equal(await countBlobs(core), before - 1);
+    assert.equal(await countBlobs(store), before - 1);
   });
 
   test('move expunges from the source in one transaction and does not change the usage', async () => {
@@ -141,7 +144,7 @@ describe('copies, moves and the folder tree', () => {
     await core.folderTree.create(accountId, keys, name);
     const names = (await core.folderTree.list(accountId, keys)).map((entry) => entry.name);
     assert.deepEqual(names, ['INBOX', 'Archive', 'Drafts', 'Junk', 'Projekte', name, 'Sent', 'Trash']);
-    for await (const [key, value] of core.context.store.kv.iterate({})) {
+    for await (const [key, value] of store.kv.iterate({})) {
       assert.ok(!key.includes('Projekte') && !Buffer.from(value).toString('latin1').includes('Projekte'), `clear name in ${key}`);
     }
     await assert.rejects(core.folderTree.create(accountId, keys, name), (e) => isMailError(e, 'MAILBOX_EXISTS'));
@@ -188,16 +191,16 @@ describe('copies, moves and the folder tree', () => {
     for (let i = 0; i < 3; i++) await deliver(accountId, `m${i}`);
     await core.mailbox.copy(accountId, inboxId, [1, 2], folder.id);
     await core.mailbox.copy(accountId, inboxId, [3], folder.id, { move: true });
-    const blobs = await countBlobs(core);
+    const blobs = await countBlobs(store);
     await core.folderTree.delete(accountId, keys, 'Temp');
-    assert.equal(await countBlobs(core), blobs - 1, 'only the moved message lost its last reference');
+    assert.equal(await countBlobs(store), blobs - 1, 'only the moved message lost its last reference');
     assert.deepEqual(await core.accounts.usage(accountId), { messages: 2, bytes: (await core.folders.get(accountId, inboxId)).bytes });
     assert.equal(await core.folderTree.find(accountId, keys, 'Temp'), undefined);
   });
 });
 
-async function countBlobs(core: MailCore): Promise<number> {
+async function countBlobs(store: Store): Promise<number> {
   let count = 0;
-  for await (const _ of core.context.store.blobs.list()) count += 1;
+  for await (const _ of store.blobs.list()) count += 1;
   return count;
 }

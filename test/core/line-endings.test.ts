@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeLineEndings } from '../../server/core/line-endings.ts';
+import { normalizeLineEndings } from '../../mime/line-endings.ts';
 
 async function normalize(pieces: string[]): Promise<string> {
   async function* source() {

@@ -82,7 +82,7 @@ describe('mailbox export in Chromium', () => {
     await deliver(message(SUBJECTS.sent, [`Sent by me ${BODIES.sent}`]), { specialUse: '\\Sent' });
     await deliver(message(SUBJECTS.project, [`Project plan ${BODIES.project}`]), { folderId: projects.id });
     for (let index = 0; index < BULK_ORIGINALS; index++) await deliver(message(`Bulk sample ${index}`, [`Bulk body ${index}`]), { folderId: bulk.id });
-    await cloneToSize(core, accountId, bulk.id, BULK_MESSAGES);
+    await cloneToSize(core, service.store, accountId, bulk.id, BULK_MESSAGES);
     // A content key wrapped under some other master key: well formed, but it opens for no one.
     const { folderId: inboxId, uid: brokenUid } = brokenDelivery.stored[0]!;
     const broken = await core.messages.get(accountId, inboxId, brokenUid);

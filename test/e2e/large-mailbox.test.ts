@@ -18,7 +18,7 @@ describe('a folder of 50,000 messages', () => {
     const { accountId, password } = await service.createAccount(ADDRESS);
     await deliverSamples(service.core, accountId, ADDRESS, 20);
     const inbox = await service.core.folders.findBySpecialUse(accountId, '\\Inbox');
-    await cloneToSize(service.core, accountId, inbox.id, TOTAL);
+    await cloneToSize(service.core, service.store, accountId, inbox.id, TOTAL);
     browser = await openBrowser();
     const { page } = browser;
     await page.goto(`https://127.0.0.1:${service.port('https')}/#/login`);

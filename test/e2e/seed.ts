@@ -7,7 +7,7 @@
 import { keys } from '../../server/core/keys.ts';
 import type { MailCore } from '../../server/core/mail-core.ts';
 import { decodeRecord, encodeRecord, type FolderRecord, type MessageRecord, type UsageRecord } from '../../server/core/records.ts';
-import type { KvOperation } from '../../server/store/types.ts';
+import type { KvOperation, Store } from '../../server/store/types.ts';
 
 /** Index entries per durable batch: large batches, bounded memory. */
 const BATCH = 5000;
@@ -34,8 +34,8 @@ export async function deliverSamples(core: MailCore, accountId: string, address:
 }
 
 /** Grows a folder to `total` messages by cloning the ones it holds. */
-export async function cloneToSize(core: MailCore, accountId: string, folderId: string, total: number): Promise<void> {
-  const { kv } = core.context.store;
+export async function cloneToSize(core: MailCore, store: Store, accountId: string, folderId: string, total: number): Promise<void> {
+  const { kv } = store;
   const originals = await core.messages.list(accountId, folderId);
   if (originals.length === 0) throw new Error('cloneToSize needs at least one real message to clone');
   const folder = decodeRecord<FolderRecord>((await kv.get(keys.folder(accountId, folderId)))!);

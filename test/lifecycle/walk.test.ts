@@ -137,7 +137,7 @@ describe('account lifecycle: trial → active → expired → deleted', () => {
     await assert.rejects(service.core.accounts.get(alice.accountId), (error) => isMailError(error, 'ACCOUNT_NONEXISTENT'));
     assert.equal(await service.core.accounts.findIdByAddress('alice@sealpost.test'), undefined);
     assert.deepEqual(await service.core.accounts.listKeySlots(alice.accountId), []);
-    for await (const [key] of service.core.context.store.kv.iterate({})) assert.ok(!key.includes(alice.accountId), `${key} is left`);
+    for await (const [key] of service.store.kv.iterate({})) assert.ok(!key.includes(alice.accountId), `${key} is left`);
     for (const needle of [canary, 'alice@sealpost.test', ...traces]) {
       assert.deepEqual(await searchBytes(service.paths.store, needle), [], `${needle.slice(0, 20)}… is gone`);
     }

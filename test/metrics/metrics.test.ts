@@ -55,7 +55,7 @@ describe('metrics, statistics and the delivery log', () => {
 
   test('daily totals name no mailbox; `sealpost stats` prints them', async () => {
     await service.core.statistics.flush();
-    for await (const [key, value] of service.core.context.store.kv.iterate({ gte: keys.dailyStatsPrefix(), lt: 'stats0' })) {
+    for await (const [key, value] of service.store.kv.iterate({ gte: keys.dailyStatsPrefix(), lt: 'stats0' })) {
       const text = key + Buffer.from(value).toString();
       for (const id of accountIds) assert.ok(!text.includes(id));
       assert.ok(!text.includes('@'));

@@ -10,10 +10,10 @@ import {
   extractText,
   headerBytesToText,
   unfoldHeaderValue,
-} from '../../server/mime/decode.ts';
-import { htmlToText } from '../../server/mime/html-text.ts';
-import { analyzeMessage } from '../../server/mime/structure.ts';
-import { findPart } from '../../server/mime/part-numbering.ts';
+} from '../../mime/decode.ts';
+import { htmlToText } from '../../mime/html-text.ts';
+import { analyzeMessage } from '../../mime/structure.ts';
+import { findPart } from '../../mime/part-numbering.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { bytes, fixture, latin1, latin1Bytes } from './bytes.ts';
 

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { analyzeMessage, createMessageAnalyzer } from '../../server/mime/structure.ts';
-import { extractText } from '../../server/mime/decode.ts';
-import { sectionRange } from '../../server/mime/imap-format.ts';
+import { analyzeMessage, createMessageAnalyzer } from '../../mime/structure.ts';
+import { extractText } from '../../mime/decode.ts';
+import { sectionRange } from '../../mime/imap-format.ts';
 import { assertWellFormed } from './invariants.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 

@@ -1,10 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAddressList, unquoteLocalPart } from '../../server/mime/address.ts';
-import { extractBaseSubject } from '../../server/mime/base-subject.ts';
-import { parseMailDate } from '../../server/mime/date.ts';
-import { parseMessageId, parseMessageIds } from '../../server/mime/message-id.ts';
-import { paramValue, parseStructuredHeader } from '../../server/mime/params.ts';
+import { parseAddressList, unquoteLocalPart } from '../../mime/address.ts';
+import { extractBaseSubject } from '../../mime/base-subject.ts';
+import { parseMailDate } from '../../mime/date.ts';
+import { parseMessageId, parseMessageIds } from '../../mime/message-id.ts';
+import { paramValue, parseStructuredHeader } from '../../mime/params.ts';
 
 const addresses = (value: string) => parseAddressList(value).entries;
 

@@ -1,9 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { analyzeMessage } from '../../server/mime/structure.ts';
-import { sectionRange, selectHeaderFields, toBodyStructure, toEnvelope } from '../../server/mime/imap-format.ts';
-import type { SectionText } from '../../server/mime/imap-format.ts';
+import { analyzeMessage } from '../../mime/structure.ts';
+import { sectionRange, selectHeaderFields, toBodyStructure, toEnvelope } from '../../mime/imap-format.ts';
+import type { SectionText } from '../../mime/imap-format.ts';
 import { imapText } from './imap-text.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/mime/${name}.eml`, import.meta.url)));

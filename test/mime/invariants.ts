@@ -1,10 +1,10 @@
 // Test helper: properties every summary must have, whatever the input — used on the
 // fixtures and on thousands of fuzzed messages.
 import assert from 'node:assert/strict';
-import type { MessageSummary, MimePart } from '../../server/mime/types.ts';
-import { MAX_NESTING_DEPTH, MAX_PARTS } from '../../server/mime/structure.ts';
-import { findPart, forEachNumberedPart } from '../../server/mime/part-numbering.ts';
-import { sectionRange, toBodyStructure, toEnvelope } from '../../server/mime/imap-format.ts';
+import type { MessageSummary, MimePart } from '../../mime/types.ts';
+import { MAX_NESTING_DEPTH, MAX_PARTS } from '../../mime/structure.ts';
+import { findPart, forEachNumberedPart } from '../../mime/part-numbering.ts';
+import { sectionRange, toBodyStructure, toEnvelope } from '../../mime/imap-format.ts';
 
 function countLineFeeds(raw: Uint8Array, start: number, end: number): number {
   let count = 0;

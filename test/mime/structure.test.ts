@@ -11,9 +11,9 @@ import {
   PREVIEW_CHARS,
   analyzeMessage,
   createMessageAnalyzer,
-} from '../../server/mime/structure.ts';
-import type { MessageSummary, MimePart } from '../../server/mime/structure.ts';
-import { findPart } from '../../server/mime/part-numbering.ts';
+} from '../../mime/structure.ts';
+import type { MessageSummary, MimePart } from '../../mime/structure.ts';
+import { findPart } from '../../mime/part-numbering.ts';
 import { assertWellFormed } from './invariants.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { bytes, fixture, latin1, latin1Bytes } from './bytes.ts';

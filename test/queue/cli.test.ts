@@ -76,7 +76,7 @@ describe('queue, domain and dns commands', () => {
   test('queue delete removes an entry without delivering it', async () => {
     accepting = false;
     const entry = await service.outbound!.enqueue(
-      { from: 'alice@sealpost.test', senderAccountId: null, messageId: null, recipients: ['erin@example.org'] },
+      { source: 'system', from: 'alice@sealpost.test', senderAccountId: null, messageId: null, recipients: ['erin@example.org'] },
       (async function* () {
         yield Buffer.from('From: alice@sealpost.test\r\nSubject: to delete\r\n\r\nx\r\n');
       })(),
@@ -86,7 +86,7 @@ describe('queue, domain and dns commands', () => {
     const deleted = await cli('queue', 'delete', entry.id);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.deepEqual(await service.outbound!.list(), []);
-    await assert.rejects(service.core.context.store.blobs.size(entry.blobId), (error: { code?: string }) => error.code === 'NOT_FOUND', 'the ciphertext is gone too');
+    await assert.rejects(service.store.blobs.size(entry.blobId), (error: { code?: string }) => error.code === 'NOT_FOUND', 'the ciphertext is gone too');
   });
 
   test('domain add makes a DKIM key only the operator can read; dns prints every record with it', async () => {

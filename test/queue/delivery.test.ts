@@ -271,7 +271,7 @@ describe('outbound delivery', () => {
   test('no DSN is made for a message with the null sender', async () => {
     const before = (await dsns()).length;
     await service.outbound!.enqueue(
-      { from: '', senderAccountId: alice.accountId, messageId: '<bounce@sealpost.test>', recipients: ['nobody@refusing.example'] },
+      { source: 'system', from: '', senderAccountId: alice.accountId, messageId: '<bounce@sealpost.test>', recipients: ['nobody@refusing.example'] },
       (async function* () {
         yield Buffer.from('From: MAILER-DAEMON@sealpost.test\r\nSubject: a bounce\r\n\r\nbounce\r\n');
       })(),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { loadNodeCrypto } from '../../crypto/node.ts';
 import type { SealpostCrypto } from '../../crypto/api.ts';
-import { keys } from '../../server/core/keys.ts';
+import { queueKeys } from '../../server/queue/keys.ts';
 import { OutboundSpool, type QueueEntry } from '../../server/queue/spool.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
 import type { Store } from '../../server/store/types.ts';
@@ -54,7 +54,7 @@ describe('outbound spool', () => {
     for (const needle of [canary, recipient, 'alice@sealpost.test', 'acct1', entry.envelope.contentKey, 'DKIM-Signature']) {
       assert.ok(!atRest.includes(needle), `${needle} is not at rest in clear`);
     }
-    const record = JSON.parse(Buffer.from((await store.kv.get(keys.outbound(entry.id)))!).toString());
+    const record = JSON.parse(Buffer.from((await store.kv.get(queueKeys.entry(entry.id)))!).toString());
     assert.deepEqual(Object.keys(record).sort(), ['attempts', 'blobId', 'createdAt', 'envelope', 'id', 'nextAttemptAt', 'size', 'v']);
     assert.deepEqual((await spool.load(entry.id))!.envelope.recipients, [{ address: recipient, status: 'pending' }]);
   });
@@ -66,12 +66,12 @@ describe('outbound spool', () => {
     const { spool: wrongKey } = spoolWith(store);
     await assert.rejects(wrongKey.load(entry.id), (error: { code?: string }) => error.code === 'QUEUE_UNREADABLE');
 
-    const value = Buffer.from((await store.kv.get(keys.outbound(entry.id)))!);
+    const value = Buffer.from((await store.kv.get(queueKeys.entry(entry.id)))!);
     const record = JSON.parse(value.toString());
     const sealed = Buffer.from(record.envelope, 'base64');
     sealed[sealed.length - 5]! ^= 0x01;
     record.envelope = sealed.toString('base64');
-    await store.kv.batch([{ type: 'put', key: keys.outbound(entry.id), value: Buffer.from(JSON.stringify(record)) }]);
+    await store.kv.batch([{ type: 'put', key: queueKeys.entry(entry.id), value: Buffer.from(JSON.stringify(record)) }]);
     await assert.rejects(spool.load(entry.id), (error: { code?: string }) => error.code === 'QUEUE_UNREADABLE');
     assert.deepEqual(await spool.schedule(), [{ id: entry.id, nextAttemptAt: entry.nextAttemptAt }], 'scheduling needs no key');
   });

@@ -54,7 +54,7 @@ describe('sealpost retention run', () => {
   after(() => service.stop());
 
   test('a dry run lists the work and changes nothing', async () => {
-    const before = await dumpStore(service.core.context.store);
+    const before = await dumpStore(service.store);
     dryReport = await service.jobs.runRetention({ dryRun: true });
     assert.equal(dryReport.dryRun, true);
     assert.deepEqual(counts(dryReport), {
@@ -70,7 +70,7 @@ describe('sealpost retention run', () => {
     });
     assert.match(dryReport.steps.find((step) => step.name === 'delivery-log')!.lines[0]!, /^2026-04-01: 4 entries$/);
     await service.core.statistics.flush();
-    assert.deepEqual(storeDifferences(before, await dumpStore(service.core.context.store)), []);
+    assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
   });
 
   test('the run does that work; the old delivery-log days are erased from the files', async () => {
@@ -91,11 +91,11 @@ describe('sealpost retention run', () => {
 
   test('a second run finds nothing to do and changes nothing', async () => {
     await service.core.statistics.flush();
-    const before = await dumpStore(service.core.context.store);
+    const before = await dumpStore(service.store);
     const report = await service.jobs.runRetention({ dryRun: false });
     assert.ok(Object.values(counts(report)).every((count) => count === 0), JSON.stringify(counts(report)));
     await service.core.statistics.flush();
-    assert.deepEqual(storeDifferences(before, await dumpStore(service.core.context.store)), []);
+    assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
   });
 
   test('a message moved to Trash long after it arrived stays there 20 days (dated to the day, never less)', async () => {

@@ -5,20 +5,26 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Scheduler } from '../../server/jobs/scheduler.ts';
 import { createLogger } from '../../server/log.ts';
+import { loadNodeCrypto } from '../../crypto/node.ts';
+import { MailCore } from '../../server/core/mail-core.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 
 const MINUTE = 60_000;
+
+/** The job runs live in the core's store; this one is in memory. */
+const coreAt = async (clock: ManualClock) =>
+  new MailCore({ store: openMemoryStore(), crypto: await loadNodeCrypto(), limits: { messageMaxBytes: 1, mailboxQuotaBytes: 1, addressesPerMailbox: 1 }, clock });
 const DAY = 86_400_000;
 
 test('daily jobs run once a day at their time, and a missed day is made up once', async () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 10, 10, 0, 0));
-  const store = openMemoryStore();
+  const core = await coreAt(clock);
   const runs: string[] = [];
   let wakeAt: number | null = Date.UTC(2026, 0, 12, 7, 0, 0);
   const scheduler = new Scheduler({
     clock,
-    kv: store.kv,
+    runs: core.jobRuns,
     jobs: [
       { name: 'retention', at: '03:30', run: async () => void runs.push(`retention ${new Date(clock.now()).toISOString()}`) },
       { name: 'backup', at: '04:00', run: async () => void runs.push(`backup ${new Date(clock.now()).toISOString()}`) },
@@ -44,11 +50,11 @@ test('daily jobs run once a day at their time, and a missed day is made up once'
 
 test('a job that fails counts as run for the day and does not stop the others', async () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 10, 1, 0, 0));
-  const store = openMemoryStore();
+  const core = await coreAt(clock);
   let backups = 0;
   const scheduler = new Scheduler({
     clock,
-    kv: store.kv,
+    runs: core.jobRuns,
     jobs: [
       { name: 'retention', at: '03:30', run: async () => Promise.reject(new Error('disk full')) },
       { name: 'backup', at: '03:30', run: async () => void (backups += 1) },

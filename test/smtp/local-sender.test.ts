@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { parseMessage } from '../../client/src/lib/worker/message-parser.ts';
-import type { OutboundMessage } from '../../server/web/outbound.ts';
 import { readInbox, unlockByPassword, withoutReceivedHeader } from '../helpers/mail.ts';
 import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
@@ -93,10 +92,9 @@ describe('local sender verdict: submission', () => {
 describe('local sender verdict: web send', () => {
   let bed: WebTestbed;
   let receiverId: string;
-  const queued: OutboundMessage[] = [];
 
   before(async () => {
-    bed = await startWebTestbed({ web: { outbound: { submit: async (message) => void queued.push(message) } } });
+    bed = await startWebTestbed({ remote: true });
     await bed.createAccount(`writer@${DOMAIN}`);
     ({ accountId: receiverId } = await bed.createAccount(`receiver@${DOMAIN}`));
   });
@@ -120,8 +118,9 @@ describe('local sender verdict: web send', () => {
     assert.ok(!stored!.includes('127.0.0.1'), 'the stored copy does not name the client');
     assert.equal((await parseMessage(stored!)).localSender, `writer@${DOMAIN}`);
 
-    assert.equal(queued.length, 1);
-    assert.ok(Buffer.from(queued[0]!.content).toString('latin1').startsWith('Received: from webmail'), 'the queued copy starts with our Received header');
-    assert.ok(!Buffer.from(queued[0]!.content).includes('auth=pass smtp.auth=writer'), 'no local-sender header leaves the server');
+    await bed.remote!.outbound.queue!.settled();
+    const [sent] = bed.remote!.mx.received;
+    assert.match(sent!.raw.toString('latin1'), /\r\nReceived: from webmail\r\n\tby localhost/, 'the copy that left carries our Received header');
+    assert.ok(!sent!.raw.includes('auth=pass smtp.auth=writer'), 'no local-sender header leaves the server');
   });
 });

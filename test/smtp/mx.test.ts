@@ -4,6 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { isMailError } from '../../server/core/errors.ts';
 import type { MailEvent } from '../../server/core/events.ts';
@@ -23,6 +26,9 @@ function rawMessage(to: string, subject: string, body: string): Buffer {
 function mailer(port: number, options: Record<string, unknown> = {}) {
   return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, tls: { rejectUnauthorized: false }, ...options });
 }
+
+const run = promisify(execFile);
+const SIZE_TWICE = fileURLToPath(new URL('../fixtures/smtp/smtplib_size_twice.py', import.meta.url));
 
 describe('MX', () => {
   let service: TestService;
@@ -111,6 +117,18 @@ describe('MX', () => {
     assert.match(await client.command('RCPT TO:<nobody@sealpost.test>'), /^550 5\.1\.1 /);
     assert.match(await client.command('RCPT TO:<someone@elsewhere.example>'), /^554 5\.7\.1 /);
     assert.match(await client.command('RCPT TO:<alice@sealpost.test>'), /^250 /);
+    client.close();
+  });
+
+  test('a MAIL FROM parameter given twice is accepted when both values agree (as Python\'s smtplib sends SIZE), refused when they differ', async () => {
+    const { stdout } = await run('python3', [SIZE_TWICE, String(service.port('smtp-mx')), 'alice@sealpost.test']);
+    assert.equal(stdout.trim(), 'ok');
+    const client = await RawSmtp.open(service.port('smtp-mx'));
+    await client.reply();
+    await client.command('EHLO client.example');
+    assert.match(await client.command('MAIL FROM:<sender@remote.example> SIZE=100 size=100'), /^250 /);
+    await client.command('RSET');
+    assert.match(await client.command('MAIL FROM:<sender@remote.example> SIZE=100 SIZE=200'), /^501 .*duplicate SIZE/);
     client.close();
   });
 

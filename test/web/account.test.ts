@@ -93,7 +93,7 @@ describe('web account API', () => {
     const slots = await bed.core.accounts.listKeySlots(accountId);
     assert.equal(slots.filter((candidate) => candidate.kind === 'recovery').length, 1);
     assert.notEqual(slots.find((candidate) => candidate.kind === 'recovery')!.verifier, oldSlot.verifier);
-    assert.equal(await bed.core.context.store.kv.get(`verifier/${oldSlot.verifier}`), undefined, 'the old code is gone');
+    assert.equal(await bed.store.kv.get(`verifier/${oldSlot.verifier}`), undefined, 'the old code is gone');
   });
 
   test('aliases: added within the limit, refused when taken, removed except the first', async () => {

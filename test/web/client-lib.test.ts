@@ -1,5 +1,5 @@
 // The web client's pure modules, run in Node against the server's own code: the MIME it
-// builds parses back (server/mime and mailparser), folder names sealed with the browser's
+// builds parses back (mime/ and mailparser), folder names sealed with the browser's
 // crypto backend open with the server's and back, threads group as a reader expects, and
 // only our own server's verdict headers are believed.
 import { describe, test } from 'node:test';
@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { loadBrowserCrypto } from '../../crypto/browser.ts';
 import { loadNodeCrypto } from '../../crypto/node.ts';
-import { analyzeMessage } from '../../server/mime/structure.ts';
+import { analyzeMessage } from '../../mime/structure.ts';
 import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { parseAddressList } from '../../client/src/lib/addresses.ts';
 import { buildMessage, encodeWords, quotedPrintable } from '../../client/src/lib/compose-mime.ts';
 import { threadRows } from '../../client/src/lib/threads.ts';
 import { authenticationResults, localSender, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
-import type { MessageSummary } from '../../client/src/lib/worker/protocol.ts';
+import type { MessageSummary } from '../../mime/types.ts';
 
 describe('web client: composing MIME', () => {
   const attachment = new Uint8Array(100_000).map((_, index) => (index * 7) % 256);

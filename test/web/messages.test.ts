@@ -4,8 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { decodeMetadata, encodeMetadata } from '../../server/core/metadata.ts';
-import { analyzeMessage } from '../../server/mime/structure.ts';
+import { decodeMetadata, encodeMetadata } from '../../mime/metadata.ts';
+import { analyzeMessage } from '../../mime/structure.ts';
 import { readBodyFrames } from '../../shared/body-frames.ts';
 import { b64, DOMAIN, fromB64, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
 

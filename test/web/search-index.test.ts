@@ -6,7 +6,7 @@
 // open only under their key and label, and give back the same index.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeMessage } from '../../server/mime/structure.ts';
+import { analyzeMessage } from '../../mime/structure.ts';
 import { openIndexRecords, sealIndexChanges, MANIFEST_ID } from '../../client/src/lib/search/index-records.ts';
 import { IndexShard } from '../../client/src/lib/search/index-shard.ts';
 import { htmlWords } from '../../client/src/lib/search/html-words.ts';

@@ -1,11 +1,11 @@
 // Send from the web client: local recipients get the message through the ingest path,
-// encrypted to their keys; remote ones go to the outbound submitter, or are refused with a
-// clear code while none runs. The sender must be one of the account's own addresses.
+// encrypted to their keys; remote ones go through the outbound queue to the other server
+// (a sink MX on loopback), or are refused with a clear code while none runs. The sender
+// must be one of the account's own addresses.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SendingLimits } from '../../server/core/sending-limits.ts';
 import { readInbox } from '../helpers/mail.ts';
-import type { OutboundMessage } from '../../server/web/outbound.ts';
 import { b64, DOMAIN, startWebTestbed, type BrowserLikeClient, type WebTestbed } from './support.ts';
 
 const mime = (from: string, to: string, subject: string) =>
@@ -15,10 +15,9 @@ describe('web send', () => {
   let bed: WebTestbed;
   let sender: BrowserLikeClient;
   let recipientId: string;
-  const queued: OutboundMessage[] = [];
 
   before(async () => {
-    bed = await startWebTestbed({ web: { outbound: { submit: async (message) => void queued.push(message) } } });
+    bed = await startWebTestbed({ remote: true });
     await bed.createAccount(`writer@${DOMAIN}`);
     ({ accountId: recipientId } = await bed.createAccount(`receiver@${DOMAIN}`));
     sender = bed.client();
@@ -40,9 +39,10 @@ describe('web send', () => {
     const [stored] = await readInbox(bed.core, receiver.keys!, recipientId);
     assert.match(stored!.toString(), /^Authentication-Results: localhost; auth=pass smtp\.auth=writer@sealpost\.test\r\nReceived: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/, 'our headers, without a client address');
     assert.ok(stored!.subarray(stored!.indexOf('From:')).equals(message));
-    assert.equal(queued.length, 1);
-    assert.deepEqual(queued[0]!.recipients, ['far@remote.example']);
-    assert.equal(queued[0]!.from, `writer@${DOMAIN}`);
+    await bed.remote!.outbound.queue!.settled();
+    const [arrived] = bed.remote!.mx.received;
+    assert.deepEqual([arrived?.from, arrived?.to], [`writer@${DOMAIN}`, ['far@remote.example']]);
+    assert.ok(!arrived!.raw.includes('Authentication-Results'), 'the copy for another server carries no local verdict');
   });
 
   test('only the account\'s own addresses may send', async () => {
@@ -60,7 +60,7 @@ describe('web send', () => {
       const client = plain.client();
       await client.login(`lonely@${DOMAIN}`);
       const response = await client.request('POST', '/api/send', { from: `lonely@${DOMAIN}`, recipients: ['far@remote.example'], message: b64(mime(`lonely@${DOMAIN}`, 'far@remote.example', 'out')) });
-      assert.deepEqual(response.body.recipients, [{ address: 'far@remote.example', status: 'failed', code: 'REMOTE_DELIVERY_UNAVAILABLE', message: 'this server cannot send to other servers yet' }]);
+      assert.deepEqual(response.body.recipients, [{ address: 'far@remote.example', status: 'failed', code: 'REMOTE_DELIVERY_UNAVAILABLE', message: 'this server does not deliver mail to other servers' }]);
     } finally {
       await plain.close();
     }
@@ -77,7 +77,7 @@ describe('web send limits', () => {
   test('the web shares the sending budget with submission: messages per hour and recipients per day', async () => {
     const clock = { now: () => Date.UTC(2026, 10, 21, 12) };
     const limits = new SendingLimits(clock, { sendMessagesPerHour: 3, sendRecipientsPerDay: 4 });
-    const bed = await startWebTestbed({ web: { sendingLimits: limits, outbound: { submit: async () => undefined } } });
+    const bed = await startWebTestbed({ sendingLimits: limits, remote: true });
     try {
       const { accountId } = await bed.createAccount(`budget@${DOMAIN}`);
       const client = bed.client();

@@ -1,6 +1,9 @@
 // The web API in process, over the in-memory store, driven through fastify's inject() (no
 // socket) by a client that does what the browser does: derive from the password, send the
 // authKey, keep the cookie and the CSRF token, unlock the returned key material.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { MailboxKeys, SealpostCrypto } from '../../crypto/api.ts';
@@ -10,10 +13,17 @@ import { loadConfig } from '../../server/config/load.ts';
 import type { Config } from '../../server/config/schema.ts';
 import { servicePolicyOf } from '../../server/config/service-policy.ts';
 import { MailCore } from '../../server/core/mail-core.ts';
+import { SendingLimits } from '../../server/core/sending-limits.ts';
+import { dataDirPaths, initDataDir } from '../../server/data-dir.ts';
+import { startOutbound, type OutboundService } from '../../server/outbound/service.ts';
+import { SendingService } from '../../server/sending/sending-service.ts';
+import type { Store } from '../../server/store/types.ts';
 import { createLogger } from '../../server/log.ts';
 import { openMemoryStore } from '../../server/store/open.ts';
 import { solveProofOfWork } from '../../shared/proof-of-work.ts';
 import { buildWebApp, type WebOptions } from '../../server/web/server.ts';
+import { StaticDnsResolver } from '../helpers/dns-stub.ts';
+import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
 import { TEST_KDF } from '../helpers/service.ts';
 
 export const DOMAIN = 'sealpost.test';
@@ -26,6 +36,10 @@ export interface TestClock {
 export interface WebTestbed {
   app: FastifyInstance;
   core: MailCore;
+  /** The store under the core, for tests that look at what is at rest. */
+  store: Store;
+  /** With `remote`: the other server that mail to remote.example reaches, and the queue. */
+  remote: { mx: RemoteMx; outbound: OutboundService } | null;
   crypto: SealpostCrypto;
   config: Config;
   clock: TestClock;
@@ -36,7 +50,15 @@ export interface WebTestbed {
   close(): Promise<void>;
 }
 
-export async function startWebTestbed(options: { overrides?: string[]; web?: Partial<WebOptions> } = {}): Promise<WebTestbed> {
+/** The domain whose mail reaches the testbed's remote MX. */
+export const REMOTE_DOMAIN = 'remote.example';
+
+/** `remote`: the real outbound queue, delivering mail for remote.example to a sink MX on
+ * loopback (without it, remote recipients are refused). `sendingLimits`: a budget the test
+ * also holds. */
+export async function startWebTestbed(
+  options: { overrides?: string[]; web?: Partial<WebOptions>; remote?: boolean; sendingLimits?: SendingLimits } = {},
+): Promise<WebTestbed> {
   const crypto = await loadNodeCrypto();
   const config = await loadConfig({
     overrides: [
@@ -47,6 +69,8 @@ export async function startWebTestbed(options: { overrides?: string[]; web?: Par
       ...(options.overrides ?? []),
     ],
   });
+  const remoteMx = options.remote ? await startRemoteMx() : null;
+  if (remoteMx) config.outbound.mxPort = remoteMx.port;
   let time = Date.parse('2026-03-01T10:00:00Z');
   const clock: TestClock = { now: () => time, advance: (ms) => void (time += ms) };
   const store = openMemoryStore();
@@ -59,19 +83,42 @@ export async function startWebTestbed(options: { overrides?: string[]; web?: Par
       callback();
     },
   });
+  const logger = createLogger(config.log.level, sink);
+  let remote: WebTestbed['remote'] = null;
+  let dataDir: string | null = null;
+  if (remoteMx) {
+    dataDir = await mkdtemp(join(tmpdir(), 'sealpost-web-'));
+    await initDataDir(dataDir, config);
+    const dns = new StaticDnsResolver({ mx: { [REMOTE_DOMAIN]: [{ exchange: `mx.${REMOTE_DOMAIN}`, priority: 10 }] }, a: { [`mx.${REMOTE_DOMAIN}`]: ['127.0.0.1'] } });
+    const outbound = await startOutbound({ core, store, crypto, config, paths: dataDirPaths(dataDir, config), logger, environment: { dns } });
+    remote = { mx: remoteMx, outbound };
+  }
+  const sending = new SendingService({
+    core,
+    queue: remote?.outbound.queue ?? null,
+    dkim: remote?.outbound.dkim ?? null,
+    limits: options.sendingLimits ?? new SendingLimits(clock, config.limits),
+    hostname: config.hostname,
+    recipientsPerMessage: config.limits.recipientsPerMessage,
+    messageMaxBytes: config.limits.messageMaxBytes,
+    logger,
+  });
   const app = await buildWebApp({
     core,
     crypto,
     config,
-    logger: createLogger(config.log.level, sink),
+    logger,
     serverKey: crypto.randomBytes(32),
     clock,
+    sending,
     ...options.web,
   });
   await app.ready();
   return {
     app,
     core,
+    store,
+    remote,
     crypto,
     config,
     clock,
@@ -84,7 +131,10 @@ export async function startWebTestbed(options: { overrides?: string[]; web?: Par
     },
     async close() {
       await app.close();
+      await remote?.outbound.close();
+      await remote?.mx.close();
       await store.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

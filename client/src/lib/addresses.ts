@@ -1,6 +1,6 @@
-// Addresses for display and for compose: the summary's envelope entries (server/mime) made
+// Addresses for display and for compose: the summary's envelope entries (mime/) made
 // readable, and the "Name <address>" lists a user types parsed into addresses.
-import type { MessageSummary } from './worker/protocol.ts';
+import type { MessageSummary } from '../../../mime/types.ts';
 
 type Envelope = MessageSummary['envelope'];
 type Entry = Envelope['from'][number];

@@ -1,6 +1,6 @@
 // Conversations: messages joined by Message-ID, In-Reply-To and References (the summary's
 // threading fields), as a user sees them: newest conversation first, each in date order.
-import type { MessageSummary } from './worker/protocol.ts';
+import type { MessageSummary } from '../../../mime/types.ts';
 
 export interface ThreadRow {
   uid: number;

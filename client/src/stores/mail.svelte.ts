@@ -8,7 +8,8 @@ import { callWorker } from '../lib/crypto-client.ts';
 import { mailboxesOf, subjectOf } from '../lib/addresses.ts';
 import { t, type MessageKey } from '../lib/i18n.svelte.ts';
 import { threadRows, type ThreadRow } from '../lib/threads.ts';
-import type { MessageSummary, ParsedMessage } from '../lib/worker/protocol.ts';
+import type { MessageSummary } from '../../../mime/types.ts';
+import type { ParsedMessage } from '../lib/worker/protocol.ts';
 import { session } from './session.svelte.ts';
 import { toasts } from './toasts.svelte.ts';
 

@@ -1,6 +1,7 @@
 // Prepaid credit: what the web client shows and does (status, payment codes, vouchers,
 // ledger, receipts, extra storage) and what the lifecycle job needs (settling the days due).
 // The operator's side is PaymentCodes.book and Vouchers.create. Results are plain JSON.
+import { prefixRange } from '../../store/types.ts';
 import { addDays, utcDay, type Day } from '../calendar.ts';
 import type { CoreContext } from '../context.ts';
 import { erasing, keyRange } from '../erasure.ts';
@@ -57,6 +58,16 @@ export class Billing {
     this.ledger = new Ledger(context, settings);
     this.paymentCodes = new PaymentCodes(context, settings, this.ledger, statistics);
     this.vouchers = new Vouchers(context, this.ledger, statistics);
+  }
+
+  /** How many accounts are in each billing state today (for /metrics). */
+  async countStates(): Promise<Record<AccountState, number>> {
+    const counts: Record<AccountState, number> = { trial: 0, active: 0, expired: 0 };
+    const today = utcDay(this.#context.clock.now());
+    for await (const [, value] of this.#context.store.kv.iterate(prefixRange(keys.billing('')))) {
+      counts[settle(decodeRecord<BillingRecord>(value), today, this.settings).record.state] += 1;
+    }
+    return counts;
   }
 
   initialRecord(createdAt: number): BillingRecord {

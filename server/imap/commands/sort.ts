@@ -2,7 +2,7 @@
 // sort-key = ARRIVAL / CC / DATE / FROM / SIZE / SUBJECT / TO / DISPLAYFROM / DISPLAYTO
 // (RFC 5256, RFC 5957). Keys come ready to compare from the encrypted metadata record;
 // ties keep sequence order.
-import type { MessageSummary } from '../../mime/structure.ts';
+import type { MessageSummary } from '../../../mime/structure.ts';
 import type { CommandHandler } from '../command.ts';
 import { ok } from '../command.ts';
 import type { SortKey, SortRequest } from '../proto/commands/sort.ts';

@@ -69,7 +69,7 @@ const RewrapBody = Body({
 export async function messageRoutes(app: FastifyInstance, context: WebContext): Promise<void> {
   const { core, config } = context;
   /** Base64 makes 4 characters of 3 bytes; the rest of the JSON is small. */
-  const uploadBodyLimit = Math.ceil((core.context.crypto.bodyCiphertextSize(config.limits.messageMaxBytes) * 4) / 3) + 8 * 1024 * 1024;
+  const uploadBodyLimit = Math.ceil((context.crypto.bodyCiphertextSize(config.limits.messageMaxBytes) * 4) / 3) + 8 * 1024 * 1024;
 
   app.get<{ Params: Static<typeof FolderParams>; Querystring: Static<typeof IndexQuery> }>(
     '/api/folders/:folderId/messages',
@@ -208,7 +208,7 @@ export async function messageRoutes(app: FastifyInstance, context: WebContext): 
   const UploadBody = Body({
     contentKey: Base64(73, { minBytes: 73 }),
     metadata: EncryptedMetadata,
-    body: Base64(core.context.crypto.bodyCiphertextSize(config.limits.messageMaxBytes), { minBytes: 25 + 17 }),
+    body: Base64(context.crypto.bodyCiphertextSize(config.limits.messageMaxBytes), { minBytes: 25 + 17 }),
     flags: Type.Optional(Type.Array(Flag, { maxItems: 64 })),
     internalDate: Type.Optional(Type.Integer({ minimum: 0 })),
   });

@@ -3,7 +3,7 @@
 // preview; from its body, when it was downloaded, the text part, or the HTML part's words.
 // Also the few fields a search hit is shown with, so results need no further decryption.
 import { mailboxesOf, subjectOf } from '../addresses.ts';
-import type { MessageSummary } from '../worker/protocol.ts';
+import type { MessageSummary } from '../../../../mime/types.ts';
 import { htmlWords } from './html-words.ts';
 
 /** Characters of body text indexed per message: a long message has said all its distinct

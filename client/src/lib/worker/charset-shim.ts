@@ -1,7 +1,7 @@
-// The browser's stand-in for libmime's charset module, which server/mime uses to decode
+// The browser's stand-in for libmime's charset module, which mime/ uses to decode
 // header and body charsets: the WHATWG TextDecoder knows the charsets real mail uses, so
 // the worker need not ship iconv-lite's tables. Same contract: normalizeCharset returns a
-// canonical label, decode throws on a label it cannot decode (server/mime then falls back).
+// canonical label, decode throws on a label it cannot decode (mime/ then falls back).
 const charsetCodec = {
   normalizeCharset(label: string): string {
     try {

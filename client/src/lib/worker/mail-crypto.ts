@@ -1,13 +1,14 @@
 // Messages in the worker: metadata records opened (and sealed content keys rewrapped for
 // the server to keep), bodies decrypted and parsed, and messages the user wrote encrypted
-// with their MIME summary for upload. The summary comes from server/mime itself, bundled
+// with their MIME summary for upload. The summary comes from mime/ itself, bundled
 // into the worker, so the server, IMAP and the browser agree byte for byte on structure.
 import type { SealpostCrypto } from '../../../../crypto/api.ts';
-import { decodeMetadata, encodeMetadata } from '../../../../server/core/metadata.ts';
-import { normalizeLineEndings } from '../../../../server/core/line-endings.ts';
+import { decodeMetadata, encodeMetadata } from '../../../../mime/metadata.ts';
+import { normalizeLineEndings } from '../../../../mime/line-endings.ts';
 import { fromBase64, toBase64 } from '../../../../shared/base64.ts';
 import { parseMessage as parse } from './message-parser.ts';
-import type { EncryptedRecord, MessageSummary, ParsedMessage, UploadCiphertext } from './protocol.ts';
+import type { MessageSummary } from '../../../../mime/types.ts';
+import type { EncryptedRecord, ParsedMessage, UploadCiphertext } from './protocol.ts';
 import { vault } from './vault.ts';
 
 export function openMetadata(crypto: SealpostCrypto, records: readonly EncryptedRecord[]) {
@@ -54,14 +55,14 @@ export async function parseMessage(crypto: SealpostCrypto, contentKey: string, c
 }
 
 export async function encryptMessage(crypto: SealpostCrypto, message: ArrayBuffer): Promise<UploadCiphertext> {
-  const { createMessageAnalyzer } = await import('../../../../server/mime/structure.ts');
+  const { createMessageAnalyzer } = await import('../../../../mime/structure.ts');
   const keys = vault.keys();
   const contentKey = crypto.newContentKey();
   try {
     const analyzer = createMessageAnalyzer();
     const encryptor = crypto.createBodyEncryptor(contentKey);
     const pieces: Uint8Array[] = [];
-    // Stored mail is CRLF (server/core/line-endings.ts); the server cannot fix what it
+    // Stored mail is CRLF (mime/line-endings.ts); the server cannot fix what it
     // cannot read, so the browser normalises before it encrypts.
     for await (const chunk of normalizeLineEndings(once(new Uint8Array(message)))) {
       analyzer.push(chunk);

@@ -4,7 +4,7 @@
 // gets back only the hits of a query (folder, uid, date, subject, sender, recipient), which
 // it would decrypt anyway to show a list. Locking drops the index from memory.
 import type { SealpostCrypto, SearchIndexKeys } from '../../../../crypto/api.ts';
-import { decodeMetadata } from '../../../../server/core/metadata.ts';
+import { decodeMetadata } from '../../../../mime/metadata.ts';
 import { fromBase64, toBase64 } from '../../../../shared/base64.ts';
 import { MANIFEST_ID, openIndexRecords, sealIndexChanges } from '../search/index-records.ts';
 import { MailIndex, type FolderUids, type SearchResult } from '../search/mail-index.ts';

@@ -4,11 +4,11 @@
 // password or recovery code coming out to be shown once. Binary values are base64 strings
 // or transferred ArrayBuffers.
 import type { PasswordKdfParams } from '../../../../crypto/api.ts';
-import type { MessageSummary } from '../../../../server/mime/types.ts';
+import type { MessageSummary } from '../../../../mime/types.ts';
 import type { WireAccountKeys } from '../../../../shared/account-wire.ts';
 import type { FolderUids, SearchHit, SearchResult } from '../search/mail-index.ts';
 
-export type { FolderUids, MessageSummary, PasswordKdfParams, SearchHit, SearchResult, WireAccountKeys };
+export type { FolderUids, PasswordKdfParams, SearchHit, SearchResult, WireAccountKeys };
 
 /** The locked key material the server returns at login (all public or wrapped). */
 export interface LockedAccount {

@@ -2,7 +2,8 @@
 // where it ends (CRLF or bare LF), folded fields, author addresses, completion headers.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorAddresses, completeHeaders, headerFields, HeaderSectionTooLarge, MAX_HEADER_BYTES, readHeaderSection } from '../../server/smtp/submission-headers.ts';
+import { isMailError } from '../../server/core/errors.ts';
+import { authorAddresses, completeHeaders, headerFields, MAX_HEADER_BYTES, readHeaderSection } from '../../server/sending/header-section.ts';
 
 async function* pieces(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);
@@ -29,7 +30,7 @@ describe('submitted header section', () => {
   });
 
   test('a header section without end beyond the limit is refused', async () => {
-    await assert.rejects(readHeaderSection(pieces(`X-Long: ${'a'.repeat(MAX_HEADER_BYTES + 10)}`, 65536)), HeaderSectionTooLarge);
+    await assert.rejects(readHeaderSection(pieces(`X-Long: ${'a'.repeat(MAX_HEADER_BYTES + 10)}`, 65536)), (error: unknown) => isMailError(error, 'HEADER_SECTION_TOO_LARGE'));
   });
 
   test('From and Sender addresses, unfolded and lowercased, groups flattened', () => {

@@ -1,7 +1,7 @@
 // The plaintext of a message's metadata record, encrypted under its content key: the MIME
 // summary computed at ingest (envelope, structure with byte offsets, sort keys, preview),
 // so that listing and FETCH ENVELOPE/BODYSTRUCTURE never decrypt bodies.
-import type { MessageSummary } from '../mime/structure.ts';
+import type { MessageSummary } from './structure.ts';
 
 export interface MessageMetadata {
   v: 1;

@@ -2,6 +2,7 @@
 // server, which DESIGN.md allows: it is server-to-server, and the header is stored inside the
 // encrypted message. Submission (another listener) builds it with neither the client's
 // address nor its HELO name.
+import { formatRfc5322Date } from '../../mime/date.ts';
 
 export interface ReceivedFields {
   /** The peer's HELO name; omitted for submission, where it is often the client's own
@@ -18,13 +19,6 @@ export interface ReceivedFields {
 /** HELO names are attacker-chosen: keep only characters valid in a domain or literal. */
 function sanitizeHelo(name: string): string {
   return name.replace(/[^A-Za-z0-9.\-:[\]]/g, '').slice(0, 255) || 'unknown';
-}
-
-export function formatRfc5322Date(date: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => n.toString().padStart(2, '0');
-  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
 export function receivedHeader(fields: ReceivedFields): Uint8Array {

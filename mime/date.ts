@@ -66,3 +66,11 @@ function build(year: number, month: number, day: number, hour: number, minute: n
   if (new Date(local).getUTCDate() !== day) return null;
   return local - zoneMinutes * MINUTE_MS;
 }
+
+/** The RFC 5322 date-time this server writes (Date, Received, DSNs): always UTC. */
+export function formatRfc5322Date(date: Date): string {
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => n.toString().padStart(2, '0');
+  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}

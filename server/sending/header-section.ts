@@ -1,10 +1,11 @@
-// The header section of a submitted message: read off the front of the DATA stream (the body
+// The header section of a message being sent: read off the front of the DATA stream (the body
 // streams on untouched), checked (every From and Sender address must belong to the
 // submitting account), and completed with Message-ID and Date when the client left them out
 // (RFC 6409 section 8 allows a submission server to add both).
 import { randomBytes } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
-import { formatRfc5322Date } from './received-header.ts';
+import { MailError } from '../core/errors.ts';
+import { formatRfc5322Date } from '../../mime/date.ts';
 
 export interface HeaderSection {
   /** The header lines as received, up to and including the CRLF of the last one. */
@@ -17,17 +18,13 @@ export interface HeaderSection {
  * chain fit in a few dozen KiB. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
 
-export class HeaderSectionTooLarge extends Error {
-  readonly code = 'HEADER_SECTION_TOO_LARGE';
-}
-
 /** Reads from the iterator until the empty line that ends the header section. */
 export async function readHeaderSection(source: AsyncIterator<Uint8Array>): Promise<HeaderSection> {
   let buffered = Buffer.alloc(0);
   for (;;) {
     const end = headerEnd(buffered);
     if (end >= 0) return { header: buffered.subarray(0, end), bodyStart: buffered.subarray(end) };
-    if (buffered.length > MAX_HEADER_BYTES) throw new HeaderSectionTooLarge(`the header section exceeds ${MAX_HEADER_BYTES} octets`);
+    if (buffered.length > MAX_HEADER_BYTES) throw new MailError('HEADER_SECTION_TOO_LARGE', `the header section exceeds ${MAX_HEADER_BYTES} octets`);
     const next = await source.next();
     if (next.done) return { header: buffered, bodyStart: Buffer.alloc(0) };
     buffered = Buffer.concat([buffered, next.value]);
