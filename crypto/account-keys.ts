@@ -1,4 +1,4 @@
-// The account key hierarchy of DESIGN.md section 2, assembled from the primitives of
+// The account key hierarchy of docs/design.md, Keys, assembled from the primitives of
 // SealpostCrypto: what a client (the browser at signup, the operator's CLI) builds for a new
 // account, and how each secret unlocks it. Runs wherever the secret is typed; the server
 // receives only verifiers and wrapped keys. Knows nothing of mail.

@@ -1,5 +1,5 @@
 // Structured logging with pino. Sealpost never logs a client IP, a password, a key or
-// message content (DESIGN.md promise 4): call sites log ids, counts and outcomes only, and
+// message content (docs/design.md promise 4): call sites log ids, counts and outcomes only, and
 // the redaction below is a second line of defence for fields that libraries attach.
 import { pino, type Logger } from 'pino';
 

@@ -1,4 +1,4 @@
-// Folder names are user content (DESIGN.md promise 1), so the server stores them only
+// Folder names are user content (docs/design.md promise 1), so the server stores them only
 // encrypted. Each name gets its own random key, wrapped under the masterKey like a message's
 // content key; the name itself is a crypto record under that key. Only a holder of the keys
 // (an unlocked IMAP session, the browser's worker) can read or write a name; both run this

@@ -1,4 +1,4 @@
-// Login with an app password (DESIGN.md section 2), the one implementation behind IMAP,
+// Login with an app password (docs/design.md, Keys), the one implementation behind IMAP,
 // POP3 and submission: throttling, then one unlock through the core, then a failure
 // answered no sooner than a fixed delay after the attempt began. Unknown address, wrong or
 // malformed secret and throttling all take that same time and give the same outcome, so the

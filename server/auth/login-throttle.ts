@@ -1,5 +1,5 @@
 // Throttling of failed logins, per source (the client's address) and per account address.
-// In memory only (DESIGN.md promise 4): the source keys live in this Map and nowhere else,
+// In memory only (docs/design.md promise 4): the source keys live in this Map and nowhere else,
 // are never logged, and vanish with the process or when their window ends.
 //
 // The account key is the address as typed, normalised, whether or not an account has it:

@@ -1,6 +1,6 @@
 // Reading the backup directory: which backups exist, whether one is intact, and removing
 // those past the retention period together with the pool blobs no backup names any more,
-// which is what makes a deleted account disappear from every backup (DESIGN.md promise 8).
+// which is what makes a deleted account disappear from every backup (docs/design.md promise 8).
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DAY_MS } from '../core/calendar.ts';

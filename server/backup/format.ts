@@ -1,5 +1,5 @@
 // The backup directory. Everything in it is as the live store holds it: records (clear
-// metadata, DESIGN.md promise 1) and ciphertext; no key that opens a message is added.
+// metadata, docs/design.md promise 1) and ciphertext; no key that opens a message is added.
 //
 //   <dir>/<id>/manifest.json   written last: a backup without one is incomplete
 //   <dir>/<id>/kv.jsonl        every key-value entry of the snapshot but the excluded

@@ -1,4 +1,4 @@
-// The configuration schema: every limit of DESIGN.md section 4 with its default. A config
+// The configuration schema: every limit of docs/design.md, Defaults with its default. A config
 // file holds any subset; environment variables and command-line flags override it; the
 // result is validated once at start and rejected with the exact key and reason.
 import { Type, type Static } from '@sinclair/typebox';
@@ -47,7 +47,7 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
-    /** Prepaid credit (DESIGN.md promise 6). Amounts are in cents of `currency`. */
+    /** Prepaid credit (docs/design.md promise 6). Amounts are in cents of `currency`. */
     billing: Type.Object(
       {
         /** Off (a fresh install): a free service, whose accounts never expire, so that the
@@ -90,7 +90,7 @@ export const ConfigSchema = Type.Object(
         addressHoldDays: Type.Integer({ minimum: 0, default: 365 }),
         /** Receiving stops after this many days without a login; 0 switches the rule off. */
         inactivityDays: Type.Integer({ minimum: 0, default: 0 }),
-        /** More deletions than this within 24 hours bring the user a notice (DESIGN.md). */
+        /** More deletions than this within 24 hours bring the user a notice (docs/design.md). */
         deletionNoticeThreshold: Type.Integer({ minimum: 1, default: 50 }),
       },
       { default: {}, additionalProperties: false },

@@ -1,7 +1,7 @@
 // What the service's policy adds to the life of an account, at the points where Accounts
 // creates, unlocks and deletes one: held-back addresses, the first billing record, the
 // login check for accounts without credit, and the erasure of everything a deleted account
-// leaves in the store's files (DESIGN.md promise 8).
+// leaves in the store's files (docs/design.md promise 8).
 import type { Transaction } from './account-writer.ts';
 import type { AddressHolds } from './address-holds.ts';
 import type { Billing } from './billing/billing.ts';

@@ -1,4 +1,4 @@
-// Address rules of DESIGN.md section 4: local part 5–30 characters of letters, digits, '-'
+// Address rules of docs/design.md, Defaults: local part 5–30 characters of letters, digits, '-'
 // and '.', beginning with a letter. Addresses are stored lowercase; lookups normalise.
 import { MailError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-// Aliases: further addresses of a mailbox (DESIGN.md section 4: up to 6 per mailbox, the
+// Aliases: further addresses of a mailbox (docs/design.md, Defaults: up to 6 per mailbox, the
 // first one included). Mail to any of them lands in the same mailbox; the address the
 // account was created with cannot be removed.
 import { normalizeAddress, splitAddress, validateNewAddress } from './addresses.ts';

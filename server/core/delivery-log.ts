@@ -1,4 +1,4 @@
-// The delivery log (DESIGN.md promise 5): per mailbox, each message sent and received, with
+// The delivery log (docs/design.md promise 5): per mailbox, each message sent and received, with
 // time, direction, size, the remote mail server and the outcome. Kept by UTC day so that
 // retention drops whole days; nothing else in Sealpost keeps these facts.
 import { prefixRange, type KvOperation } from '../store/types.ts';

@@ -1,5 +1,5 @@
 // Erasure: deleting so that the bytes are gone from the live store's files, not only from
-// its index (DESIGN.md promises 6 and 8). LevelDB keeps a deleted value in its log and
+// its index (docs/design.md promises 6 and 8). LevelDB keeps a deleted value in its log and
 // table files until a compaction merges it with the deletion; when a value and its
 // deletion sit in the same unflushed memtable they are flushed into one table that a
 // compaction of the range may never revisit. So: flush first (the values land in table

@@ -1,6 +1,6 @@
 // Record types stored in the key-value store, and their encoding. Records are JSON with
 // binary fields in base64: compact enough, readable by operators' tools, versioned by `v`.
-// What each record may reveal is bounded by DESIGN.md promise 1: addresses, sizes, dates,
+// What each record may reveal is bounded by docs/design.md promise 1: addresses, sizes, dates,
 // flags, counts and quota use in clear; everything the user wrote only as ciphertext.
 import type { PasswordKdfParams } from '../../crypto/api.ts';
 

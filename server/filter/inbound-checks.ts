@@ -1,4 +1,4 @@
-// The checks between receiving a message at the MX and encrypting it (DESIGN.md section 3,
+// The checks between receiving a message at the MX and encrypting it (docs/design.md, Architecture,
 // "authentication results → spam checks"): sender authentication and the rspamd verdict run
 // side by side on the message in memory; their headers are prepended to the stored message,
 // and together they decide where it goes: the Inbox, the Junk folder, or a refusal before

@@ -4,7 +4,7 @@
 // record (10,000 of them in a big Inbox). A snapshot is used only when it reflects at
 // least the folder's HIGHESTMODSEQ as just read from the store; otherwise it is rebuilt.
 // Bounded by the number of messages held; the least recently used folders go first.
-// What is held here is what DESIGN.md promise 1 already allows in clear at rest.
+// What is held here is what docs/design.md promise 1 already allows in clear at rest.
 import type { MailEvent } from '../core/events.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { FolderRecord, MessageRecord } from '../core/records.ts';

@@ -1,4 +1,4 @@
-// IMAP's answers to a login with an app password (DESIGN.md section 2), shared by LOGIN and
+// IMAP's answers to a login with an app password (docs/design.md, Keys), shared by LOGIN and
 // AUTHENTICATE PLAIN. The login itself (throttle, unlock, fixed failure delay) is
 // server/auth/app-password-login.ts; here only TLS is required first, the session limit per
 // account is applied, and each outcome gets its response code.

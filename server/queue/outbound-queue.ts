@@ -91,7 +91,7 @@ export class OutboundQueue implements QueueAdmin {
   }
 
   async start(): Promise<void> {
-    // Deleted means deleted (DESIGN.md promise 8): a deleted account's queued mail is
+    // Deleted means deleted (docs/design.md promise 8): a deleted account's queued mail is
     // erased at once, not at its next attempt.
     this.#stopListening = this.#core.events.subscribeAll((event) => {
       if (event.type !== 'account-deleted') return;
@@ -270,7 +270,7 @@ export class OutboundQueue implements QueueAdmin {
     }
     const sender = entry.envelope.senderAccountId;
     if (sender && !(await this.#core.accounts.exists(sender))) {
-      // Deleted means deleted (DESIGN.md promise 8): mail still queued for an account that
+      // Deleted means deleted (docs/design.md promise 8): mail still queued for an account that
       // no longer exists is erased, not sent.
       this.#schedule.delete(id);
       await this.#spool.remove(entry);

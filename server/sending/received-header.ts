@@ -1,5 +1,5 @@
 // The Received trace header (RFC 5321 section 4.4). On the MX it names the sending mail
-// server, which DESIGN.md allows: it is server-to-server, and the header is stored inside the
+// server, which docs/design.md allows: it is server-to-server, and the header is stored inside the
 // encrypted message. Submission (another listener) builds it with neither the client's
 // address nor its HELO name.
 import { formatRfc5322Date } from '../../mime/date.ts';

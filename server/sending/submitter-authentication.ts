@@ -6,7 +6,7 @@
 // there, and whatever the sender wrote is below. It names the envelope sender, one of the
 // account's addresses that the recipient sees anyway; not the login address, which would give
 // away the account's other address when its owner writes from an alias, and no client address
-// or HELO name (DESIGN.md promise 4). Copies for other servers never get it: they leave
+// or HELO name (docs/design.md promise 4). Copies for other servers never get it: they leave
 // DKIM-signed as submitted.
 
 /** `sender` is an address the account owns (checked before), so a plain RFC 8601 pvalue:

@@ -15,7 +15,7 @@ import { MemoryKvStore } from './memory/kv.ts';
 import type { BlobStore, KvStore, Store } from './types.ts';
 import { StoreError } from './types.ts';
 
-/** Owner-only: the data directory holds account addresses, sizes and dates (DESIGN.md §1). */
+/** Owner-only: the data directory holds account addresses, sizes and dates (docs/design.md, Promises). */
 const DATA_DIRECTORY_MODE = 0o700;
 /** Keys of the blob log's index in the key-value store; server/core/keys.ts keeps clear of it. */
 export const BLOB_LOG_INDEX_PREFIX = 'bloblog/';

@@ -58,7 +58,7 @@ export interface KvStore {
    * overwritten before the call are physically gone from them: LevelDB keeps old versions
    * in its log and table files until a compaction merges them with what replaced them.
    * Pending writes are flushed first. A value written and deleted within one unflushed
-   * write window can survive a single call, so code that must erase (DESIGN.md promises 6
+   * write window can survive a single call, so code that must erase (docs/design.md promises 6
    * and 8) calls compact() once before deleting and once after (core/erasure.ts). Key
    * names may outlive their values in the backend's own bookkeeping (LevelDB's MANIFEST
    * and LOG), so keys must never carry what has to be erased.

@@ -1,5 +1,5 @@
 // How the web API reports errors: `{ code, message }` with an HTTP status. Mail-core codes
-// are mapped once here (STYLE.md: coded once, mapped per protocol); the web layer's own
+// are mapped once here (coded once, mapped per protocol: docs/design.md, Architecture); the web layer's own
 // codes are below. Messages are safe to show: never a key, a password or content.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoError } from '../../crypto/api.ts';

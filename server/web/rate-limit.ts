@@ -1,4 +1,4 @@
-// In-memory rate limits (DESIGN.md promise 4 allows limiting by client address as long as
+// In-memory rate limits (docs/design.md promise 4 allows limiting by client address as long as
 // it is never persisted): fixed windows per (rule, subject), where the subject is a client
 // address or an account address. Nothing here is written anywhere or logged; a restart
 // forgets it all.

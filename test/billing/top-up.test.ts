@@ -1,4 +1,4 @@
-// Top-up by payment code, end to end (DESIGN.md promise 6): the user gets a code, the
+// Top-up by payment code, end to end (docs/design.md promise 6): the user gets a code, the
 // operator books it with the CLI (through the running service's admin socket), the balance
 // rises, a receipt and a ledger line appear, and the code is gone from the data directory,
 // byte for byte. Bad input (a typo, a used code, bad amounts, a deleted account) gets a

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, envNameOf, loadConfig } from '../../server/config/load.ts';
 
-test('defaults follow DESIGN.md section 4', async () => {
+test('defaults follow docs/design.md, Defaults', async () => {
   const config = await loadConfig();
   assert.equal(config.limits.messageMaxBytes, 20 * 1024 * 1024);
   assert.equal(config.limits.mailboxQuotaBytes, 1024 ** 3);

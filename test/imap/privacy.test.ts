@@ -1,4 +1,4 @@
-// DESIGN.md promises 1 and 4 through IMAP: a canary appended, used as a folder name and
+// docs/design.md promises 1 and 4 through IMAP: a canary appended, used as a folder name and
 // searched for is nowhere in the data directory or the logs; a client logging in (and
 // failing to) from 127.0.0.77 leaves that address nowhere either.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Import direction for POP3 (STYLE.md): the wire layer imports only itself (no node:*, no
+// Import direction for POP3 (docs/design.md, Architecture): the wire layer imports only itself (no node:*, no
 // packages, nothing else of the project), and the front-end reaches the store only through
 // the mail core.
 import { test } from 'node:test';

@@ -1,7 +1,7 @@
 // What outlives a POP3 session and what must not: UIDLs stay the same across a restart of
 // the service (so a client that leaves mail on the server never downloads it twice), while
 // a client's address (127.0.0.77 here), its app password and its mail reach neither the
-// data directory nor the log (DESIGN.md promises 1 and 4).
+// data directory nor the log (docs/design.md promises 1 and 4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// DESIGN.md promise 4 across the whole service: a client at 127.0.0.77 uses every listener
+// docs/design.md promise 4 across the whole service: a client at 127.0.0.77 uses every listener
 // (SMTP MX as a sending server; submission on both ports, IMAP, POP3 and the web API as a
 // user who logs in, reads and sends; /metrics as a scraper), with failed logins too, and as
 // a trusted reverse proxy forwards web requests of a client at 127.0.0.78. Then

@@ -1,4 +1,4 @@
-// DESIGN.md promises 1 and 4 on the MX path: a random canary in subject and body is found
+// docs/design.md promises 1 and 4 on the MX path: a random canary in subject and body is found
 // nowhere in the data directory (or the log), and a sending server at 127.0.0.77 leaves its
 // address only in the delivery log's remote-server field.
 import { after, before, describe, test } from 'node:test';

@@ -161,7 +161,7 @@ describe('MX buffer budget', () => {
     other.close();
     const deferrals = service.logLines.filter((line) => line.includes('buffer budget is spent'));
     assert.equal(deferrals.length, 2, 'both deferrals are logged');
-    assert.deepEqual(service.logLines.filter((line) => line.includes(PEER_ADDRESS)), [], 'no log line names the peer (DESIGN.md promise 4)');
+    assert.deepEqual(service.logLines.filter((line) => line.includes(PEER_ADDRESS)), [], 'no log line names the peer (docs/design.md promise 4)');
 
     held.write(first.subarray(PARTIAL));
     held.write('.\r\n');

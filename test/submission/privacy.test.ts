@@ -1,4 +1,4 @@
-// DESIGN.md promises 1 and 4 on the submission path: a client at 127.0.0.77 with the HELO
+// docs/design.md promises 1 and 4 on the submission path: a client at 127.0.0.77 with the HELO
 // name of its laptop leaves neither in the message (local copy or the one sent out), in the
 // service log or in any file; a queued message (its content, its recipient's address) is
 // at rest only as ciphertext under the spool key.

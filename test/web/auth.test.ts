@@ -1,5 +1,5 @@
 // Pre-login, login, sessions, CSRF, rate limits and request logging of the web API
-// (DESIGN.md section 2 and promise 4), through fastify's inject().
+// (docs/design.md, Keys and promise 4), through fastify's inject().
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { b64, DOMAIN, startWebTestbed, type WebTestbed } from './support.ts';

@@ -1,4 +1,4 @@
-// `sealpost log search`: the delivery log of one address (7 days at most: DESIGN.md promise 5).
+// `sealpost log search`: the delivery log of one address (7 days at most: docs/design.md promise 5).
 import { loadNodeCrypto } from '../../../crypto/node.ts';
 import { openAdmin } from '../admin-access.ts';
 import type { Command } from '../command.ts';

@@ -1,4 +1,4 @@
-// Top-up by payment code (DESIGN.md promise 6). The user asks for a random code and pays
+// Top-up by payment code (docs/design.md promise 6). The user asks for a random code and pays
 // with it as the only reference; the operator, seeing the payment arrive, books the code
 // and the amount. Booking credits the account and deletes the code in one transaction and
 // then erases it from the store's files, so afterwards nothing links that payment (and

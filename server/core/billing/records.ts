@@ -1,4 +1,4 @@
-// Records of prepaid credit (DESIGN.md promise 6). None of them holds anything about who
+// Records of prepaid credit (docs/design.md promise 6). None of them holds anything about who
 // paid: no name, no bank account, no payment reference once it is booked. Dates are whole
 // UTC days, so a ledger line cannot be matched to a bank transfer by its time of day.
 import type { Day } from '../calendar.ts';

@@ -44,7 +44,7 @@ export interface ServicePolicy {
 }
 
 /** A bare core (tools, unit tests): free, no address hold, no inactivity rule; the deletion
- * notice keeps DESIGN.md's threshold of 50. */
+ * notice keeps the configuration's default threshold of 50 (lifecycle.deletionNoticeThreshold). */
 export const FREE_SERVICE_POLICY: ServicePolicy = {
   billing: null,
   lifecycle: {

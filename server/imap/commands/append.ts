@@ -2,7 +2,7 @@
 // The message is streamed from the socket into the one write path (core.ingest.deliver),
 // encrypted under the session's keys as it arrives, never held whole. The size is known
 // before the first byte, so APPENDLIMIT and the quota are checked before "+ Ready". The
-// tagged OK [APPENDUID] is sent only once the message is durable (DESIGN.md promise 7).
+// tagged OK [APPENDUID] is sent only once the message is durable (docs/design.md promise 7).
 import { isMailError } from '../../core/errors.ts';
 import type { DeliveryOutcome } from '../../core/ingest.ts';
 import type { CommandResult } from '../command.ts';

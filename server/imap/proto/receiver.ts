@@ -66,7 +66,7 @@ const MIB = 1024 * KIB;
 export const DEFAULT_LIMITS: ReceiverLimits = {
   maxLineLength: 64 * KIB,
   maxLiteralSize: 64 * KIB,
-  // The 20 MB message limit (DESIGN.md section 4) plus 1 MiB so that the session's exact
+  // The 20 MB message limit (docs/design.md, Defaults) plus 1 MiB so that the session's exact
   // check, with its NO [TOOBIG] naming the limit, decides on messages near the limit.
   maxAppendSize: 21 * MIB,
   // A few full lines and literals: enough for any real LOGIN/SEARCH/LIST, bounded per client.

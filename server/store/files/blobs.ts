@@ -28,7 +28,7 @@ import { assertByteCount, resolveBlobRange } from '../validate.ts';
  * 20 MB one is written in steps that hold at most this much per writer in memory. */
 const WRITE_BUFFER_BYTES = 64 * 1024;
 /** Read streams yield chunks of this size, the secretstream chunk size of message bodies
- * (DESIGN.md §2), so a partial FETCH reads about what it decrypts. */
+ * (docs/design.md, Keys), so a partial FETCH reads about what it decrypts. */
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Owner-only: blobs are ciphertext, but their sizes and count are still nobody else's. */
 const FILE_MODE = 0o600;

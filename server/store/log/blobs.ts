@@ -63,7 +63,7 @@ import {
  * 20 MB one is 80, and a writer holds at most this much in memory. */
 const RECORD_PAYLOAD_BYTES = 256 * 1024;
 /** Read streams yield chunks of this size, the secretstream chunk size of message bodies
- * (DESIGN.md §2), so a partial FETCH reads about what it decrypts. */
+ * (docs/design.md, Keys), so a partial FETCH reads about what it decrypts. */
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Large enough that segments number in the thousands per terabyte, small enough that
  * compaction rewrites a bounded amount and a snapshot copies at most one of them. */

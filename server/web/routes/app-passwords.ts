@@ -1,4 +1,4 @@
-// App passwords for IMAP, POP3 and SMTP (DESIGN.md promise 3): the browser generates each
+// App passwords for IMAP, POP3 and SMTP (docs/design.md promise 3): the browser generates each
 // one, wraps the masterKey under it and sends only the wrapped key and the verifier; the
 // password itself is shown once in the browser and never reaches the server.
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// Pre-login and login (DESIGN.md section 2). The browser derives everything from the
+// Pre-login and login (docs/design.md, Keys). The browser derives everything from the
 // password; the server sees only the authKey, checks H(authKey) against the stored verifier
 // in constant time, and answers with the wrapped key material the browser unlocks itself.
 // Unknown addresses get a deterministic fake salt and the same work, so neither endpoint

@@ -1,4 +1,4 @@
-// Messages of a folder, as ciphertext and clear metadata (DESIGN.md promise 1 allows sizes,
+// Messages of a folder, as ciphertext and clear metadata (docs/design.md promise 1 allows sizes,
 // dates and flags in clear): the index, encrypted metadata records and content keys of the
 // messages the browser shows, body ciphertext whole or by byte range or many at once, flag changes,
 // copy/move/expunge, the browser's lazy rewraps, and uploads it encrypted itself.
