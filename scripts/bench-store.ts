@@ -1,19 +1,19 @@
 // Storage benchmark: how many durable writes per second each layout sustains with C
 // concurrent writers. It decided between one file per message body and an append-only log
-// (the log won: server/store/log/), and shows what group commit buys. Every write is
-// acknowledged only once fsynced.
+// (the log won, 7,300 against 1,800 commits/s at C = 8: docs/benchmarks.md; the one-file
+// store was removed since), and shows what group commit buys. Every write is acknowledged
+// only once fsynced.
 //
 //   node --import tsx scripts/bench-store.ts             (UV_THREADPOOL_SIZE=16 node ... to compare)
 //   BENCH_SECONDS=5 node --import tsx scripts/bench-store.ts
 //
 // (a) LevelDB sync batches of one 4 KiB value: through LevelKvStore (group commit) and with
 //     raw concurrent db.batch({ sync: true }) calls (LevelDB's own writer queue only)
-// (b) FileBlobStore commits of 20 KB blobs (write, fdatasync, rename, grouped dir fsync)
 // (c) a raw append-only log of 20 KB records with group commit (one fdatasync per group)
 // (f) LogBlobStore commits of 20 KB blobs (the default: segment log, group commit, index
 //     batches in LevelDB behind the commits)
 // (d) a whole message as the core would store it: 20 KB blob commit, then a 1 KiB record
-//     batch, with the default blob log and with one file per blob
+//     batch
 // (e) for comparison, 20 KB values in LevelDB itself (its log is an append log too)
 
 import { randomBytes } from 'node:crypto';
@@ -21,7 +21,6 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { FileBlobStore } from '../server/store/files/blobs.ts';
 import { GroupCommitter } from '../server/store/group-commit.ts';
 import { LevelKvStore } from '../server/store/level/kv.ts';
 import { LogBlobStore } from '../server/store/log/blobs.ts';
@@ -120,22 +119,6 @@ async function levelRawSync(concurrency: number): Promise<Result> {
   });
 }
 
-async function fileBlobs(concurrency: number): Promise<Result> {
-  return withTempDir(async (dir) => {
-    const blobs = await FileBlobStore.open(join(dir, 'blobs'));
-    const body = randomBytes(MESSAGE_BYTES);
-    try {
-      return await measure(concurrency, async () => {
-        const writer = blobs.create();
-        await writer.write(body);
-        await writer.commit();
-      });
-    } finally {
-      await blobs.close();
-    }
-  });
-}
-
 async function logBlobs(concurrency: number): Promise<Result> {
   return withTempDir(async (dir) => {
     const kv = await LevelKvStore.open(join(dir, 'kv'));
@@ -172,9 +155,9 @@ async function appendLog(concurrency: number): Promise<Result> {
   });
 }
 
-async function wholeMessage(concurrency: number, blobs: 'log' | 'files'): Promise<Result> {
+async function wholeMessage(concurrency: number): Promise<Result> {
   return withTempDir(async (dir) => {
-    const store = await openLevelStore(dir, { blobs });
+    const store = await openLevelStore(dir);
     const body = randomBytes(MESSAGE_BYTES);
     const record = randomBytes(INDEX_RECORD_BYTES);
     try {
@@ -194,11 +177,9 @@ console.log(`UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)
 const cases: [string, (concurrency: number) => Promise<Result>][] = [
   ['(a) LevelDB 4 KiB sync batch, group commit', (concurrency) => levelGroupCommit(concurrency, RECORD_BYTES)],
   ['(a) LevelDB 4 KiB sync batch, no group commit', levelRawSync],
-  ['(b) file blob 20 KB (BlobStore commit)', fileBlobs],
   ['(c) append log 20 KB, group commit', appendLog],
   ['(f) log blob 20 KB (BlobStore commit, default)', logBlobs],
-  ['(d) message: 20 KB log blob + 1 KiB record', (concurrency) => wholeMessage(concurrency, 'log')],
-  ['(d) message: 20 KB file blob + 1 KiB record', (concurrency) => wholeMessage(concurrency, 'files')],
+  ['(d) message: 20 KB log blob + 1 KiB record', wholeMessage],
   ['(e) LevelDB 20 KB sync batch, group commit', (concurrency) => levelGroupCommit(concurrency, MESSAGE_BYTES)],
 ];
 for (const [label, run] of cases) {

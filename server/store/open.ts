@@ -3,11 +3,9 @@
 //
 //   <dataDir>/kv         LevelDB: every record, index and counter, and the blob log's index
 //   <dataDir>/blob-log   message bodies and other large ciphertexts, in segments (log/blobs.ts)
-//   <dataDir>/blobs      the same, one file each, with { blobs: 'files' } (files/blobs.ts)
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileBlobStore } from './files/blobs.ts';
 import { LevelKvStore } from './level/kv.ts';
 import { LogBlobStore } from './log/blobs.ts';
 import { MemoryBlobStore } from './memory/blobs.ts';
@@ -21,13 +19,6 @@ const DATA_DIRECTORY_MODE = 0o700;
 export const BLOB_LOG_INDEX_PREFIX = 'bloblog/';
 
 export interface LevelStoreOptions {
-  /**
-   * 'log' (default): an append-only segment log with group commit, which acknowledges
-   * several times more 20 KB blobs per second than 'files' on the same disk
-   * (scripts/bench-store.ts). 'files': one file per blob; a delete frees its space at once,
-   * with no compaction pass, at the cost of a file creation and fsync per blob.
-   */
-  blobs?: 'log' | 'files';
   /** Segment size of the blob log (tests make it small to see segments fill and empty). */
   blobSegmentBytes?: number;
 }
@@ -44,10 +35,9 @@ export async function openLevelStore(dataDir: string, options: LevelStoreOptions
   const kv = await LevelKvStore.open(join(dataDir, 'kv'));
   let blobs: BlobStore;
   try {
-    blobs =
-      options.blobs === 'files'
-        ? await FileBlobStore.open(join(dataDir, 'blobs'))
-        : await LogBlobStore.open({ directory: join(dataDir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX, targetSegmentBytes: options.blobSegmentBytes });
+    // An append-only segment log with group commit: several times more 20 KB blobs per
+    // second than one file per blob on the same disk (scripts/bench-store.ts).
+    blobs = await LogBlobStore.open({ directory: join(dataDir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX, targetSegmentBytes: options.blobSegmentBytes });
   } catch (error) {
     await kv.close();
     throw error;

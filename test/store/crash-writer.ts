@@ -2,7 +2,7 @@
 // as fast as it can and prints one line per write the store acknowledged, until the parent
 // kills it with SIGKILL. The parent then checks that every acknowledged write survived.
 //
-//   node --import tsx test/store/crash-writer.ts <dataDir> kv|blobs|compacting [log|files]
+//   node --import tsx test/store/crash-writer.ts <dataDir> kv|blobs|compacting
 //   stdout: "ready", then "ack <n>" (kv) or "ack <n> <blobId>" (blobs), one per line;
 //   compacting also deletes every even blob right after its ack ("del <n>" once that delete
 //   is acknowledged) while compact() runs in a loop over small segments.
@@ -15,9 +15,9 @@ import { openSmallSegmentStore } from './small-segments.ts';
 /** Concurrent writers, so that acknowledgements come out of grouped (group-commit) writes. */
 const WRITERS = 8;
 
-const [dataDir, mode, backend = 'log'] = process.argv.slice(2);
-if (!dataDir || (mode !== 'kv' && mode !== 'blobs' && mode !== 'compacting') || (backend !== 'log' && backend !== 'files')) {
-  process.stderr.write('usage: crash-writer.ts <dataDir> kv|blobs|compacting [log|files]\n');
+const [dataDir, mode] = process.argv.slice(2);
+if (!dataDir || (mode !== 'kv' && mode !== 'blobs' && mode !== 'compacting')) {
+  process.stderr.write('usage: crash-writer.ts <dataDir> kv|blobs|compacting\n');
   process.exit(2);
 }
 
@@ -26,7 +26,7 @@ let blobs: BlobStore & { compact?: (options: { minDeadRatio: number }) => Promis
 if (mode === 'compacting') {
   ({ kv, blobs } = await openSmallSegmentStore(dataDir));
 } else {
-  ({ kv, blobs } = await openLevelStore(dataDir, { blobs: backend }));
+  ({ kv, blobs } = await openLevelStore(dataDir));
 }
 process.stdout.write('ready\n');
 

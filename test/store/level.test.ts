@@ -28,12 +28,6 @@ runStoreConformance({
   blobsOutsideMemory: true,
 });
 
-runStoreConformance({
-  name: 'level + files',
-  open: () => openLevelStore(freshDataDir(), { blobs: 'files' }),
-  blobsOutsideMemory: true,
-});
-
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 function isInUseError(error: unknown): boolean {
@@ -102,27 +96,6 @@ describe('level: durability and locking', () => {
     const again = await openLevelStore(dataDir);
     await again.close();
   });
-
-  test('files: temporary files left by a crash are removed at open; an abort leaves none', async () => {
-    const dataDir = freshDataDir();
-    const first = await openLevelStore(dataDir, { blobs: 'files' });
-    await first.close();
-    await writeFile(join(dataDir, 'blobs', 'tmp', 'f'.repeat(40)), 'half a message');
-    const second = await openLevelStore(dataDir, { blobs: 'files' });
-    try {
-      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
-      const aborted = second.blobs.create();
-      await aborted.write(new Uint8Array(200_000));
-      assert.equal((await readdir(join(dataDir, 'blobs', 'tmp'))).length, 1, 'a large write reaches its temporary file');
-      await aborted.abort();
-      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
-      const unfinished = second.blobs.create();
-      await unfinished.write(new Uint8Array(200_000));
-    } finally {
-      await second.close();
-    }
-    assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), [], 'close aborts unfinished writers');
-  });
 });
 
 interface CrashRun {
@@ -131,10 +104,10 @@ interface CrashRun {
 
 /** Runs the crash writer until it has acknowledged `acknowledgements` writes, checking the
  * lock from this process while it runs, then kills it with SIGKILL mid-stream. */
-async function runAndKill(dataDir: string, mode: 'kv' | 'blobs', acknowledgements: number, backend: 'log' | 'files' = 'log'): Promise<CrashRun> {
+async function runAndKill(dataDir: string, mode: 'kv' | 'blobs', acknowledgements: number): Promise<CrashRun> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode, backend],
+    ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -181,24 +154,21 @@ describe('level: a process killed mid-write loses nothing it acknowledged', () =
     }
   });
 
-  for (const backend of ['log', 'files'] as const) {
-    test(`blob commits (${backend})`, { timeout: 60_000 }, async () => {
-      const dataDir = freshDataDir();
-      const { acknowledged } = await runAndKill(dataDir, 'blobs', 300, backend);
-      const store = await openLevelStore(dataDir, { blobs: backend });
-      try {
-        if (backend === 'files') assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), [], 'no temporary file survives reopening');
-        const listed = new Set<string>();
-        for await (const id of store.blobs.list()) listed.add(id);
-        for (const [n, id] of acknowledged as [string, string][]) {
-          assert.ok(listed.has(id), `blob ${n} is listed`);
-          const chunks: Uint8Array[] = [];
-          for await (const chunk of store.blobs.read(id)) chunks.push(chunk);
-          assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), crashBlobContent(Number(n)), `blob ${n}`);
-        }
-      } finally {
-        await store.close();
+  test('blob commits', { timeout: 60_000 }, async () => {
+    const dataDir = freshDataDir();
+    const { acknowledged } = await runAndKill(dataDir, 'blobs', 300);
+    const store = await openLevelStore(dataDir);
+    try {
+      const listed = new Set<string>();
+      for await (const id of store.blobs.list()) listed.add(id);
+      for (const [n, id] of acknowledged as [string, string][]) {
+        assert.ok(listed.has(id), `blob ${n} is listed`);
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of store.blobs.read(id)) chunks.push(chunk);
+        assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), crashBlobContent(Number(n)), `blob ${n}`);
       }
-    });
-  }
+    } finally {
+      await store.close();
+    }
+  });
 });
