@@ -11,6 +11,7 @@
 
 import charsetCodec from 'libmime/lib/charset.js';
 import { Buffer } from 'node:buffer';
+import { concatBytes } from '../shared/bytes.ts';
 import type { MessageSummary } from './types.ts';
 import { htmlToText } from './html-text.ts';
 import { forEachNumberedPart, isMultipart } from './part-numbering.ts';
@@ -192,19 +193,6 @@ const textEncoder = new TextEncoder();
 
 function textToBytes(text: string): Uint8Array {
   return textEncoder.encode(text);
-}
-
-export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  let total = 0;
-  for (const piece of pieces) total += piece.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }
 
 function isHex(byte: number): boolean {

@@ -1,8 +1,10 @@
-// HTML to plain text for search and previews: tags removed, script/style/title/head
-// content dropped, block elements turned into line breaks, entities decoded. It is a
-// single linear scan (indexOf, no backtracking regex), so hostile markup such as a
-// megabyte of '<' cannot make it slow. It is not a renderer and not a sanitiser: its
-// output is only ever matched against or shown as text.
+// HTML to plain text, the one conversion both sides use: for search (server and browser
+// index), previews, the webmail's plain-text view and quoting in a reply. Tags removed,
+// script/style/title/head content dropped, block elements turned into line breaks,
+// entities decoded. It is a single linear scan (indexOf, no backtracking regex) and needs
+// no DOM, so it runs in a worker, and hostile markup such as a megabyte of '<' cannot make
+// it slow. It is not a renderer and not a sanitiser: its output is only ever matched
+// against or shown as text.
 
 /** Elements whose content is not text a reader sees. */
 const HIDDEN_CONTENT_ELEMENTS = new Set(['script', 'style', 'title', 'head', 'template', 'noscript']);
@@ -60,6 +62,21 @@ export function htmlToText(html: string): string {
   }
   pieces.push(html.slice(textStart));
   return decodeHtmlEntities(pieces.join(''));
+}
+
+/** htmlToText laid out for reading: no spaces before a line break, at most one empty line in
+ * a row, none at either end. Line by line, so a run of spaces cannot make it slow. */
+export function htmlToReadableText(html: string): string {
+  const lines: string[] = [];
+  let emptyRun = 0;
+  for (const line of htmlToText(html).split('\n')) {
+    const trimmed = line.trimEnd();
+    emptyRun = trimmed.trim() === '' ? emptyRun + 1 : 0;
+    if (emptyRun === 0) lines.push(trimmed);
+    else if (emptyRun === 1 && lines.length > 0) lines.push('');
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines.join('\n').trimStart();
 }
 
 function isAsciiLetter(code: number): boolean {

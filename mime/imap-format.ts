@@ -21,6 +21,7 @@
 // without parts gets one empty text/plain part, RFC 2231 parameters are sent as
 // `name*` with their extended value.
 
+import { concatBytes } from '../shared/bytes.ts';
 import type { AddressEntry, ContentParam, Envelope, MessageSummary, MimePart } from './types.ts';
 import { findPart, isMultipart } from './part-numbering.ts';
 
@@ -259,13 +260,5 @@ export function selectHeaderFields(header: Uint8Array, names: readonly string[],
   const lastField = kept[kept.length - 1];
   if (lastField && lastField[lastField.length - 1] !== LINE_FEED) kept.push(CRLF);
   kept.push(CRLF);
-  let total = 0;
-  for (const piece of kept) total += piece.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const piece of kept) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
+  return concatBytes(kept);
 }

@@ -7,7 +7,8 @@
 // left open, junk between parameters is skipped, comments are ignored.
 
 import type { ContentParam } from './types.ts';
-import { concatBytes, decodeCharset, decodeEncodedWords } from './decode.ts';
+import { concatBytes } from '../shared/bytes.ts';
+import { decodeCharset, decodeEncodedWords } from './decode.ts';
 
 export interface StructuredHeader {
   /** The leading value, lowercased, comments and whitespace removed ("text/plain"). */

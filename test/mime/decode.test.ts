@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
+import { concatBytes } from '../../shared/bytes.ts';
 import {
-  concatBytes,
   createTransferDecoder,
   decodeCharset,
   decodeEncodedWords,
@@ -11,7 +11,7 @@ import {
   headerBytesToText,
   unfoldHeaderValue,
 } from '../../mime/decode.ts';
-import { htmlToText } from '../../mime/html-text.ts';
+import { htmlToReadableText, htmlToText } from '../../mime/html-text.ts';
 import { analyzeMessage } from '../../mime/structure.ts';
 import { findPart } from '../../mime/part-numbering.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
@@ -148,18 +148,23 @@ describe('HTML to text', () => {
     assert.equal(htmlToText(html).replace(/\s+/g, ' ').trim(), 'Hello World & more Next a b 😀 € é &bogus;');
   });
 
+  test('the readable form for display: no trailing spaces, one empty line at most, trimmed', () => {
+    const html = '<body>\n  <p>Hello&nbsp;Anna, </p>\n\n\n<p>see you   </p><br><br><br><div>Bob</div>\n</body>';
+    assert.equal(htmlToReadableText(html), 'Hello\u00a0Anna,\n\nsee you\n\nBob');
+    assert.equal(htmlToReadableText(' '.repeat(100_000)), '');
+  });
+
   test('a missing </head> does not swallow the body; a lone < is text', () => {
     assert.equal(htmlToText('<head><meta charset=utf-8><body>shown').trim(), 'shown');
     assert.equal(htmlToText('1 < 2 and 3 <= 4'), '1 < 2 and 3 <= 4');
   });
 
-  test('hostile markup stays linear', () => {
-    const started = performance.now();
+  // Their speed: scripts/bench-hostile-input.ts. A quadratic scan of these would take hours.
+  test('hostile markup finishes', { timeout: 60_000 }, () => {
     htmlToText('<'.repeat(2_000_000));
     htmlToText('<a'.repeat(1_000_000));
     htmlToText('<script>' + '</script'.repeat(200_000));
     htmlToText('&#1'.repeat(500_000));
-    assert.ok(performance.now() - started < 3000);
   });
 });
 

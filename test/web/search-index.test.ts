@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { analyzeMessage } from '../../mime/structure.ts';
 import { openIndexRecords, sealIndexChanges, MANIFEST_ID } from '../../client/src/lib/search/index-records.ts';
 import { IndexShard } from '../../client/src/lib/search/index-shard.ts';
-import { htmlWords } from '../../client/src/lib/search/html-words.ts';
+import { htmlToText } from '../../mime/html-text.ts';
 import { MailIndex, SHARD_CAPACITY, type IndexChanges } from '../../client/src/lib/search/mail-index.ts';
 import { searchableText, shownFields } from '../../client/src/lib/search/searchable-text.ts';
 import { foldForSearch, indexTerms, parseQuery, MAX_WORD_LENGTH } from '../../client/src/lib/search/words.ts';
@@ -99,10 +99,10 @@ describe('search: words', () => {
 });
 
 describe('search: HTML and message text', () => {
-  test('HTML gives its words: tags split words, entities decode, script, style and comments go', () => {
-    const text = htmlWords('<html><head><title>Secret title</title><style>.x{color:red}</style></head><body><p>Gr&uuml;&szlig;e</p><p>aus&nbsp;K&ouml;ln</p><script>var hidden = 1</script><!-- note --><div>caf&#233; &#x2603; &amp; co</div><b>Ende</b>gut</body></html>');
+  test('HTML gives the words a reader sees: blocks and cells split words, entities decode, script, style and comments go', () => {
+    const text = htmlToText('<html><head><title>Secret title</title><style>.x{color:red}</style></head><body><p>Gr&uuml;&szlig;e</p><p>aus&nbsp;K&ouml;ln</p><script>var hidden = 1</script><!-- note --><div>caf&#233; &#x2603; &amp; co</div><table><tr><td>Ende</td><td>gut</td></tr></table><b>zu</b>sammen</body></html>');
     const terms = indexTerms(text);
-    for (const term of ['grusse', 'aus', 'koln', 'cafe', 'co', 'ende', 'gut']) assert.ok(terms.has(term), `${term} in ${text}`);
+    for (const term of ['grusse', 'aus', 'koln', 'cafe', 'co', 'ende', 'gut', 'zusammen']) assert.ok(terms.has(term), `${term} in ${text}`);
     for (const term of ['secret', 'title', 'color', 'hidden', 'var', 'note']) assert.ok(!terms.has(term), `${term} is not text`);
   });
 

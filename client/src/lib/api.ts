@@ -1,6 +1,7 @@
 // The one client of the web API (server/web/routes/*). Every request is same-origin JSON;
 // the session cookie travels by itself (HttpOnly, the page cannot read it) and writes carry
 // the session's CSRF token in a header. Errors arrive as { code, message }.
+import type { BillingStatus, LedgerEntry, PaymentCodeOffer, ReceiptRecord, VoucherRedemption } from '../../../shared/billing-wire.ts';
 import { readBodyFrames } from '../../../shared/body-frames.ts';
 import type { EncryptedRecord, LockedAccount, PasswordKdfParams, UploadCiphertext, WireAccountKeys } from './worker/protocol.ts';
 
@@ -59,35 +60,10 @@ export interface SendResult {
   message?: string;
 }
 
-export interface BillingStatus {
-  enabled: true;
-  state: 'trial' | 'active' | 'expired';
-  currency: string;
-  balanceCents: number;
-  maxBalanceCents: number;
-  monthlyPriceCents: number;
-  extraStorage: { steps: number; stepBytes: number; stepMonthlyPriceCents: number; maxSteps: number };
-  quotaBytes: number;
-  trialLastDay: string | null;
-  paidUntilDay: string | null;
-  expiredSinceDay: string | null;
-  deletionDay: string | null;
-  pendingPaymentCodes: { code: string; expiresAt: number }[];
-  paymentInstructions: string;
-}
+/** GET /api/billing on a server that charges; one that does not says { enabled: false }. */
+export type EnabledBillingStatus = BillingStatus & { enabled: true };
 
-export type LedgerEntry =
-  | { kind: 'credit'; day: string; amountCents: number; method: 'payment-code' | 'voucher'; receipt: string }
-  | { kind: 'charge'; day: string; amountCents: number; month: string; fromDay: string; throughDay: string; days: number };
-
-export interface ReceiptInfo {
-  number: string;
-  issuedDay: string;
-  amountCents: number;
-  currency: string;
-  method: 'payment-code' | 'voucher';
-  servicePeriod: { fromDay: string; toDay: string } | null;
-}
+export type { LedgerEntry, ReceiptRecord };
 
 let csrfToken: string | null = null;
 
@@ -188,11 +164,11 @@ export const api = {
   settings: () => request<{ settings: { wrappedKey: string; data: string; updatedAt: number } | null }>('GET', '/api/settings'),
   saveSettings: (wrappedKey: string, data: string) => request<{ updatedAt: number }>('PUT', '/api/settings', { wrappedKey, data }),
 
-  billing: () => request<BillingStatus | { enabled: false }>('GET', '/api/billing'),
-  requestPaymentCode: () => request<{ code: string; expiresAt: number; currency: string; paymentInstructions: string }>('POST', '/api/billing/payment-codes', {}),
-  redeemVoucher: (code: string) => request<{ creditedCents: number; balanceCents: number; receipt: string }>('POST', '/api/billing/vouchers', { code }),
+  billing: () => request<EnabledBillingStatus | { enabled: false }>('GET', '/api/billing'),
+  requestPaymentCode: () => request<PaymentCodeOffer>('POST', '/api/billing/payment-codes', {}),
+  redeemVoucher: (code: string) => request<VoucherRedemption>('POST', '/api/billing/vouchers', { code }),
   ledger: () => request<{ entries: LedgerEntry[] }>('GET', '/api/billing/ledger'),
-  receipts: () => request<{ receipts: ReceiptInfo[] }>('GET', '/api/billing/receipts'),
+  receipts: () => request<{ receipts: ReceiptRecord[] }>('GET', '/api/billing/receipts'),
   setExtraStorage: (steps: number) => request<BillingStatus>('PUT', '/api/billing/extra-storage', { steps }),
 
   clientSetup: () => request<{ services: { protocol: 'imap' | 'pop3' | 'smtp'; hostname: string; port: number; security: 'tls' | 'starttls' }[] }>('GET', '/api/client-setup'),

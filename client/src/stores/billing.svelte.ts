@@ -1,10 +1,10 @@
 // The account's credit, when the server charges for mailboxes: shown in the settings and,
 // once it has run out, as a banner over the mail.
-import { api, type BillingStatus } from '../lib/api.ts';
+import { api, type EnabledBillingStatus } from '../lib/api.ts';
 import { session } from './session.svelte.ts';
 
 class BillingStore {
-  status = $state.raw<BillingStatus | null>(null);
+  status = $state.raw<EnabledBillingStatus | null>(null);
 
   async load(): Promise<void> {
     const answer = await api.billing();

@@ -6,7 +6,7 @@ import { api } from '../lib/api.ts';
 import { toBase64 } from '../../../shared/base64.ts';
 import { buildMessage, newMessageId, type OutgoingAttachment } from '../lib/compose-mime.ts';
 import { callWorker } from '../lib/crypto-client.ts';
-import { htmlToText } from '../lib/html-text.ts';
+import { htmlToReadableText } from '../../../mime/html-text.ts';
 import { t } from '../lib/i18n.svelte.ts';
 import { mail, type OpenMessage } from './mail.svelte.ts';
 import { session } from './session.svelte.ts';
@@ -37,7 +37,7 @@ export interface Draft {
 }
 
 function quote(open: OpenMessage): string {
-  const text = open.parsed.text ?? htmlToText(open.parsed.html ?? '');
+  const text = open.parsed.text ?? htmlToReadableText(open.parsed.html ?? '');
   const sender = open.parsed.from[0];
   const who = sender ? formatMailbox(sender) : '';
   const when = open.parsed.date ? new Date(open.parsed.date).toLocaleString() : '';

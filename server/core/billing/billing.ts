@@ -10,38 +10,14 @@ import { END, keys } from '../keys.ts';
 import { decodeRecord, encodeRecord, type AccountRecord, type UsageRecord } from '../records.ts';
 import type { Statistics } from '../statistics.ts';
 import { BILLING_QUEUE, Ledger } from './ledger.ts';
-import { PaymentCodes, type PendingPaymentCode } from './payment-codes.ts';
+import { PaymentCodes } from './payment-codes.ts';
 import { monthlyPriceCents } from './pricing.ts';
 import { renderReceiptHtml, type RenderedReceipt } from './receipt-html.ts';
+import type { BillingStatus, PaymentCodeOffer, VoucherRedemption } from '../../../shared/billing-wire.ts';
 import type { AccountState, BillingRecord, LedgerEntry, ReceiptRecord } from './records.ts';
 import { daysLeft, initialBillingRecord, paidUntil, settle, type Settlement } from './settlement.ts';
 import type { BillingSettings, LifecyclePolicy } from './settings.ts';
-import { Vouchers, type Redemption } from './vouchers.ts';
-
-export interface BillingStatus {
-  state: AccountState;
-  currency: string;
-  balanceCents: number;
-  maxBalanceCents: number;
-  /** The price per month now, extra storage included. */
-  monthlyPriceCents: number;
-  extraStorage: { steps: number; stepBytes: number; stepMonthlyPriceCents: number; maxSteps: number };
-  quotaBytes: number;
-  /** The last day of the trial, while it runs. */
-  trialLastDay: Day | null;
-  /** The last day the trial and the credit pay for; null when expired (or free). */
-  paidUntilDay: Day | null;
-  expiredSinceDay: Day | null;
-  /** While expired: the day the account will be deleted unless topped up before. */
-  deletionDay: Day | null;
-  pendingPaymentCodes: PendingPaymentCode[];
-  paymentInstructions: string;
-}
-
-export interface PaymentCodeOffer extends PendingPaymentCode {
-  currency: string;
-  paymentInstructions: string;
-}
+import { Vouchers } from './vouchers.ts';
 
 export class Billing {
   readonly settings: BillingSettings;
@@ -108,7 +84,7 @@ export class Billing {
     return { ...code, currency: this.settings.currency, paymentInstructions: this.settings.paymentInstructions };
   }
 
-  redeemVoucher(accountId: string, code: string): Promise<Redemption> {
+  redeemVoucher(accountId: string, code: string): Promise<VoucherRedemption> {
     return this.vouchers.redeem(accountId, code);
   }
 

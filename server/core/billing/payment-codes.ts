@@ -15,17 +15,13 @@ import { newCode, parseCode } from './codes.ts';
 import { BILLING_QUEUE, type Ledger } from './ledger.ts';
 import type { PaymentCodeRecord } from './records.ts';
 import type { BillingSettings } from './settings.ts';
+import type { PendingPaymentCode } from '../../../shared/billing-wire.ts';
 
 /** 11 random characters (55 bits) and a check character, written XXXX-XXXX-XXXX: short to
  * type into a bank form, and a multi-character typo hitting another pending code is out of
  * reach (thousands of pending codes among 2^55). */
 const PAYMENT_CODE_LENGTH = 12;
 const PAYMENT_CODE_GROUP = 4;
-
-export interface PendingPaymentCode {
-  code: string;
-  expiresAt: number;
-}
 
 export interface BookedPayment {
   amountCents: number;

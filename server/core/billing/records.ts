@@ -1,9 +1,11 @@
 // Records of prepaid credit (docs/design.md promise 6). None of them holds anything about who
 // paid: no name, no bank account, no payment reference once it is booked. Dates are whole
 // UTC days, so a ledger line cannot be matched to a bank transfer by its time of day.
+import type { AccountState } from '../../../shared/billing-wire.ts';
 import type { Day } from '../calendar.ts';
 
-export type AccountState = 'trial' | 'active' | 'expired';
+// The ledger lines and receipts go to the webmail as stored, so their shape is the wire's.
+export type { AccountState, CreditMethod, LedgerEntry, ReceiptRecord } from '../../../shared/billing-wire.ts';
 
 export interface BillingRecord {
   v: 1;
@@ -19,27 +21,6 @@ export interface BillingRecord {
   expiredSinceDay: Day | null;
   /** Reminder thresholds (days left) already sent since the last top-up. */
   remindersSent: number[];
-}
-
-export type CreditMethod = 'payment-code' | 'voucher';
-
-export type LedgerEntry =
-  | { v: 1; kind: 'credit'; day: Day; amountCents: number; method: CreditMethod; receipt: string }
-  /** Charges are summed per calendar month, one line per month. */
-  | { v: 1; kind: 'charge'; day: Day; amountCents: number; month: string; fromDay: Day; throughDay: Day; days: number };
-
-export interface ReceiptRecord {
-  v: 1;
-  /** "R-" year "-" eight random characters: unique without revealing how many exist. */
-  number: string;
-  issuedDay: Day;
-  amountCents: number;
-  currency: string;
-  method: CreditMethod;
-  /** What the credit pays for at the price when it was booked; null for a free plan. */
-  servicePeriod: { fromDay: Day; toDay: Day } | null;
-  /** The operator, who issues the receipt; the payer is never named. */
-  issuer: string;
 }
 
 /** A code waiting for a payment; erased when booked or expired. */

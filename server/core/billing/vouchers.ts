@@ -12,6 +12,7 @@ import type { Statistics } from '../statistics.ts';
 import { newCode, parseCode } from './codes.ts';
 import { BILLING_QUEUE, type Ledger } from './ledger.ts';
 import type { VoucherRecord } from './records.ts';
+import type { VoucherRedemption } from '../../../shared/billing-wire.ts';
 
 /** 20 characters written XXXXX-XXXXX-XXXXX-XXXXX: a 6-character selector (30 bits, so
  * selectors rarely collide and a collision is simply redrawn), 13 secret characters (65
@@ -26,12 +27,6 @@ const VOUCHER_HASH = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, p
 const MAX_VOUCHERS_PER_BATCH = 10_000;
 /** Vouchers written per durable batch while a large run is created. */
 const VOUCHERS_PER_WRITE = 100;
-
-export interface Redemption {
-  creditedCents: number;
-  balanceCents: number;
-  receipt: string;
-}
 
 export class Vouchers {
   readonly #context: CoreContext;
@@ -81,7 +76,7 @@ export class Vouchers {
     return codes;
   }
 
-  async redeem(accountId: string, code: string): Promise<Redemption> {
+  async redeem(accountId: string, code: string): Promise<VoucherRedemption> {
     const parsed = parseCode(code, VOUCHER_LENGTH);
     if (!parsed.ok) {
       throw parsed.reason === 'mistyped'

@@ -5,6 +5,7 @@
 // tells which addresses exist.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import type { LockedAccount } from '../../../shared/account-wire.ts';
 import { normalizeAddress } from '../../core/addresses.ts';
 import { fromBase64, toBase64, type AccountRecord } from '../../core/records.ts';
 import type { WebContext } from '../context.ts';
@@ -17,6 +18,7 @@ const PreloginBody = Body({ address: Address });
 const LoginBody = Body({ address: Address, authKey: Base64Key });
 
 const PreloginReply = Type.Object({ salt: Type.String(), kdf: KdfParams });
+/** LockedAccount (shared/account-wire.ts) as fastify serialises it: a field missing here is dropped from the reply. */
 export const LockedAccountReply = Type.Object({
   address: Type.String(),
   kdf: KdfParams,
@@ -27,7 +29,7 @@ export const LockedAccountReply = Type.Object({
 });
 const LoginReply = Type.Object({ account: LockedAccountReply, csrfToken: Type.String() });
 
-export function lockedAccount(account: AccountRecord): Static<typeof LockedAccountReply> {
+export function lockedAccount(account: AccountRecord): LockedAccount {
   const { salt, ...kdf } = account.kdf;
   return {
     address: account.address,

@@ -18,9 +18,6 @@ export const FUZZ_LIMITS: ReceiverLimits = {
   maxNonSynchronisingLiteral: 128,
 };
 
-/** Longest a single case may take before it counts as a hang. */
-const MAX_CASE_MS = 1000;
-
 export const CORPUS: readonly string[] = [
   'a1 CAPABILITY\r\n',
   'a2 LOGIN {5}\r\nalice {6+}\r\nsecret\r\n',
@@ -108,7 +105,6 @@ export interface FuzzStats {
 
 /** Runs one input; throws (with the reason) if any property is violated. */
 export function runCase(input: Uint8Array, random: () => number, stats: FuzzStats): void {
-  const started = performance.now();
   const receiver = new Receiver(FUZZ_LIMITS, { utf8Accept: random() < 0.3 });
   let offset = 0;
   let largestPiece = 0;
@@ -136,7 +132,6 @@ export function runCase(input: Uint8Array, random: () => number, stats: FuzzStat
         default:
           break;
       }
-      if (performance.now() - started > MAX_CASE_MS) throw new Error('case took too long');
     }
     const bound = FUZZ_LIMITS.maxLineLength + FUZZ_LIMITS.maxLiteralSize + largestPiece;
     if (receiver.bufferedBytes > bound) throw new Error(`receiver holds ${receiver.bufferedBytes} bytes (bound ${bound})`);

@@ -1,10 +1,10 @@
 // What of a message the search index holds: from its summary (decrypted metadata) the
 // subject, the names and addresses of sender and recipients, the attachment names and the
-// preview; from its body, when it was downloaded, the text part, or the HTML part's words.
+// preview; from its body, when it was downloaded, the text part, or the HTML part's text.
 // Also the few fields a search hit is shown with, so results need no further decryption.
 import { mailboxesOf, subjectOf } from '../addresses.ts';
 import type { MessageSummary } from '../../../../mime/types.ts';
-import { htmlWords } from './html-words.ts';
+import { htmlToText } from '../../../../mime/html-text.ts';
 
 /** Characters of body text indexed per message: a long message has said all its distinct
  * words well before this, and it bounds the work and the index size a hostile one causes. */
@@ -35,7 +35,7 @@ export function shownFields(summary: MessageSummary): ShownFields {
 export function searchableText(summary: MessageSummary, body: MessageBodyText | null): string {
   const { envelope } = summary;
   const people = [...mailboxesOf(envelope.from), ...mailboxesOf(envelope.sender), ...mailboxesOf(envelope.replyTo), ...mailboxesOf(envelope.to), ...mailboxesOf(envelope.cc), ...mailboxesOf(envelope.bcc)];
-  const bodyText = body ? (body.text?.trim() ? body.text : body.html ? htmlWords(body.html) : '') : summary.preview;
+  const bodyText = body ? (body.text?.trim() ? body.text : body.html ? htmlToText(body.html) : '') : summary.preview;
   return [
     subjectOf(envelope),
     ...people.flatMap((mailbox) => [mailbox.name, mailbox.address]),

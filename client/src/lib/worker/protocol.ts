@@ -5,20 +5,10 @@
 // or transferred ArrayBuffers.
 import type { PasswordKdfParams } from '../../../../crypto/api.ts';
 import type { MessageSummary } from '../../../../mime/types.ts';
-import type { WireAccountKeys } from '../../../../shared/account-wire.ts';
+import type { LockedAccount, WireAccountKeys } from '../../../../shared/account-wire.ts';
 import type { FolderUids, SearchHit, SearchResult } from '../search/mail-index.ts';
 
-export type { FolderUids, PasswordKdfParams, SearchHit, SearchResult, WireAccountKeys };
-
-/** The locked key material the server returns at login (all public or wrapped). */
-export interface LockedAccount {
-  address: string;
-  kdf: PasswordKdfParams;
-  salt: string;
-  passwordSlot: string;
-  publicKey: string;
-  encryptedPrivateKey: string;
-}
+export type { FolderUids, LockedAccount, PasswordKdfParams, SearchHit, SearchResult, WireAccountKeys };
 
 export interface EncryptedRecord {
   uid: number;
