@@ -37,14 +37,14 @@ function tokenize(value: string): Token[] {
       i++;
     } else if (c === '(') {
       const end = scanComment(value, i);
-      tokens.push({ kind: 'comment', text: unescape(value.slice(i + 1, end.contentEnd)), lexical: '', spaceBefore });
+      tokens.push({ kind: 'comment', text: unescapeQuotedPairs(value.slice(i + 1, end.contentEnd)), lexical: '', spaceBefore });
       spaceBefore = true;
       i = end.next;
     } else if (c === '"') {
       let j = i + 1;
       while (j < length && value[j] !== '"') j += value[j] === '\\' ? 2 : 1;
       const content = value.slice(i + 1, Math.min(j, length));
-      tokens.push({ kind: 'quoted', text: unescape(content), lexical: `"${content}"`, spaceBefore });
+      tokens.push({ kind: 'quoted', text: unescapeQuotedPairs(content), lexical: `"${content}"`, spaceBefore });
       spaceBefore = false;
       i = j + 1;
     } else if (c === '[') {
@@ -86,7 +86,7 @@ function scanComment(value: string, open: number): { contentEnd: number; next: n
   return { contentEnd: value.length, next: value.length };
 }
 
-function unescape(text: string): string {
+function unescapeQuotedPairs(text: string): string {
   return text.includes('\\') ? text.replace(/\\([\s\S])/g, '$1') : text;
 }
 
@@ -276,7 +276,7 @@ function groupStart(name: string): AddressEntry {
 /** The local part without quoting, for sorting and display. */
 export function unquoteLocalPart(mailbox: string): string {
   if (!mailbox.includes('"')) return mailbox;
-  return mailbox.replace(/"((?:[^"\\]|\\[\s\S])*)"/g, (_, content: string) => unescape(content));
+  return mailbox.replace(/"((?:[^"\\]|\\[\s\S])*)"/g, (_, content: string) => unescapeQuotedPairs(content));
 }
 
 /** `mailbox@host`, or whichever half exists. */

@@ -17,7 +17,7 @@ export function forEachNumberedPart(body: MimePart, visit: (part: MimePart, path
 
 function visitMessageBody(body: MimePart, prefix: number[], visit: (part: MimePart, path: number[]) => void): void {
   if (isMultipart(body)) {
-    body.children!.forEach((child, index) => visitPart(child, [...prefix, index + 1], visit));
+    for (const [index, child] of body.children!.entries()) visitPart(child, [...prefix, index + 1], visit);
   } else {
     visitPart(body, [...prefix, 1], visit);
   }
@@ -26,7 +26,7 @@ function visitMessageBody(body: MimePart, prefix: number[], visit: (part: MimePa
 function visitPart(part: MimePart, path: number[], visit: (part: MimePart, path: number[]) => void): void {
   visit(part, path);
   if (isMultipart(part)) {
-    part.children!.forEach((child, index) => visitPart(child, [...path, index + 1], visit));
+    for (const [index, child] of part.children!.entries()) visitPart(child, [...path, index + 1], visit);
   } else if (part.message) {
     visitMessageBody(part.message.structure, path, visit);
   }

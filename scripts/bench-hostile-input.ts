@@ -35,10 +35,10 @@ const hostileHeaders: [string, string][] = [
   ['6,000 RFC 2231 continuations', `Content-Type: text/plain${'; a*1*=%41'.repeat(6000)}\r\n\r\n`],
   ['3,800 encoded words in two charsets', `Subject: ${'=?utf-8?q?a?= =?iso-8859-1?q?b?= '.repeat(1900)}\r\n\r\n`],
   ['HTML body of 500,000 "<"', `Content-Type: text/html\r\n\r\n${'<'.repeat(500000)}`],
-  ['1,000 nested message/rfc822', 'Content-Type: message/rfc822\r\n\r\n'.repeat(1000) + 'Subject: deepest\r\n\r\nbody\r\n'],
+  ['1,000 nested message/rfc822', `${'Content-Type: message/rfc822\r\n\r\n'.repeat(1000)}Subject: deepest\r\n\r\nbody\r\n`],
   [
     '1,000 nested multiparts',
-    Array.from({ length: 1000 }, (_, level) => `Content-Type: multipart/mixed; boundary="level${level}"\r\n\r\n--level${level}\r\n`).join('') + '\r\nbottom\r\n',
+    `${Array.from({ length: 1000 }, (_, level) => `Content-Type: multipart/mixed; boundary="level${level}"\r\n\r\n--level${level}\r\n`).join('')}\r\nbottom\r\n`,
   ],
 ];
 
@@ -62,7 +62,7 @@ timed('  20 MiB base64 attachment in 64 KiB pieces', () => {
 console.log('HTML to text');
 timed('  2,000,000 "<"', () => void htmlToText('<'.repeat(2_000_000)));
 timed('  1,000,000 "<a"', () => void htmlToText('<a'.repeat(1_000_000)));
-timed('  <script> and 200,000 unterminated "</script"', () => void htmlToText('<script>' + '</script'.repeat(200_000)));
+timed('  <script> and 200,000 unterminated "</script"', () => void htmlToText(`<script>${'</script'.repeat(200_000)}`));
 timed('  500,000 unterminated "&#1"', () => void htmlToText('&#1'.repeat(500_000)));
 
 /** 200 pages of 50 keys at spread-out starts in a 100,000-key store: a seek each, not a walk. */

@@ -99,13 +99,13 @@ async function startSealpostTarget(): Promise<{ target: Target; users: User[]; c
   let server = await startServerProcess(dataDir, settings);
   const target: Target = {
     name: 'sealpost',
-    port: server.ports['imaps']!,
+    port: server.ports.imaps!,
     pid: server.child.pid!,
     async restart() {
       server.child.kill('SIGTERM');
       await server.exited;
       server = await startServerProcess(dataDir, settings);
-      target.port = server.ports['imaps']!;
+      target.port = server.ports.imaps!;
       target.pid = server.child.pid!;
     },
     async stop() {

@@ -55,7 +55,10 @@ async function durableWriteLimit(directory: string, sizes: number[], writers: nu
     for (let index = next++; index < sizes.length; index = next++) {
       const size = sizes[index]!;
       let payload = payloads.get(size);
-      if (!payload) payloads.set(size, (payload = randomBytes(size)));
+      if (!payload) {
+        payload = randomBytes(size);
+        payloads.set(size, payload);
+      }
       const temporary = join(directory, 'tmp', String(index));
       const file = await open(temporary, 'w');
       await file.write(payload);

@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     const filled = await fillMailbox(dataDir);
     console.log(`  done in ${filled.seconds.toFixed(1)} s (${Math.round(MESSAGES / filled.seconds)} messages/s)`);
     server = await startServerProcess(dataDir, ['listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 'log.level=warn']);
-    const origin = `https://127.0.0.1:${server.ports['https']}`;
+    const origin = `https://127.0.0.1:${server.ports.https}`;
     browser = await launchChromium();
     // tsx compiles the functions handed to page.evaluate with esbuild's keepNames, whose
     // __name helper the page does not have.

@@ -35,7 +35,7 @@ const SERVER_SETTINGS = ['listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 
 export async function runDurabilityTrial(options: { connections: number; killAfterAcknowledged: number }): Promise<DurabilityReport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sealpost-durability-'));
   try {
-    const created = await runSealpost(['account', 'create', ADDRESS, '--data-dir', dataDir, ...CHEAP_KDF.flatMap((s) => ['--set', s])], PASSWORD + '\n');
+    const created = await runSealpost(['account', 'create', ADDRESS, '--data-dir', dataDir, ...CHEAP_KDF.flatMap((s) => ['--set', s])], `${PASSWORD}\n`);
     if (created.code !== 0) throw new Error(`account create failed: ${created.stderr}`);
 
     const server = await startServerProcess(dataDir, SERVER_SETTINGS);
@@ -55,7 +55,7 @@ export async function runDurabilityTrial(options: { connections: number; killAft
             from: 'trial@remote.example',
             to: ADDRESS,
             subject: `durability ${token}`,
-            text: `token:${token}\n` + 'x'.repeat(1000 + ((sequence * 7919) % 40_000)),
+            text: `token:${token}\n${'x'.repeat(1000 + ((sequence * 7919) % 40_000))}`,
           });
           acknowledged.add(token);
           if (acknowledged.size >= options.killAfterAcknowledged) enoughAcknowledged();

@@ -64,7 +64,7 @@ export async function initDataDir(root: string, config: Config): Promise<InitRes
   await mkdir(join(root, 'tls'), { recursive: true, mode: 0o700 });
   for (const keyFile of [paths.serverKey, paths.spoolKey]) {
     if (!(await exists(keyFile))) {
-      await writeSecretFile(keyFile, randomBytes(SERVER_KEY_BYTES).toString('base64') + '\n');
+      await writeSecretFile(keyFile, `${randomBytes(SERVER_KEY_BYTES).toString('base64')}\n`);
       created.push(keyFile);
     }
   }
@@ -91,7 +91,7 @@ export async function initDataDir(root: string, config: Config): Promise<InitRes
     created.push(paths.tlsCert, paths.tlsKey);
   }
   if (!(await exists(paths.config))) {
-    await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+    await writeFile(paths.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     created.push(paths.config);
   }
   return { paths, created };

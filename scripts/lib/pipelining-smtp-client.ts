@@ -16,8 +16,7 @@ export class PipeliningSmtpClient {
     this.#socket.setEncoding('latin1');
     this.#socket.on('data', (text: string) => {
       this.#buffer += text;
-      let newline: number;
-      while ((newline = this.#buffer.indexOf('\n')) >= 0) {
+      for (let newline = this.#buffer.indexOf('\n'); newline >= 0; newline = this.#buffer.indexOf('\n')) {
         const line = this.#buffer.slice(0, newline);
         this.#buffer = this.#buffer.slice(newline + 1);
         if (line[3] === '-') continue;

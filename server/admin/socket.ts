@@ -51,15 +51,14 @@ function serveConnection(socket: Socket, methods: AdminMethods, logger: Logger):
   socket.on('data', (text: string) => {
     buffer += text;
     if (buffer.length > MAX_REQUEST_BYTES) {
-      socket.end(JSON.stringify({ id: null, error: { code: 'REQUEST_TOO_LARGE', message: 'request too large' } }) + '\n');
+      socket.end(`${JSON.stringify({ id: null, error: { code: 'REQUEST_TOO_LARGE', message: 'request too large' } })}\n`);
       return;
     }
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
+    for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
       const send = (message: unknown) => {
-        if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+        if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
       };
       void handleLine(line, methods, logger, send).then(send);
     }
@@ -102,8 +101,7 @@ export async function connectAdminSocket(path: string): Promise<AdminClient | nu
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void; onProgress?: (progress: unknown) => void }>();
   socket.on('data', (text: string) => {
     buffer += text;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
+    for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
       const reply = JSON.parse(buffer.slice(0, newline)) as { id: number; result?: unknown; error?: { code: string; message: string }; progress?: unknown };
       buffer = buffer.slice(newline + 1);
       if ('progress' in reply) {
@@ -126,7 +124,7 @@ export async function connectAdminSocket(path: string): Promise<AdminClient | nu
       new Promise((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, onProgress: options?.onProgress });
-        socket.write(JSON.stringify({ id, method, params }) + '\n');
+        socket.write(`${JSON.stringify({ id, method, params })}\n`);
       }),
     close: async () => {
       socket.end();

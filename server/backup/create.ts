@@ -88,7 +88,7 @@ export async function createBackup(store: Store, directory: string, now: number)
     manifest.kv.bytes = kvWriter.bytes;
     manifest.kv.sha256 = await kvWriter.finish();
     manifest.blobs.sha256 = await blobWriter.finish();
-    await writeFileDurably(join(partial, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    await writeFileDurably(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await syncDirectory(partial);
     await rename(partial, join(directory, id));
     await syncDirectory(directory);

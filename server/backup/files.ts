@@ -27,7 +27,7 @@ export class LineWriter {
   }
 
   async write(record: unknown): Promise<void> {
-    const line = JSON.stringify(record) + '\n';
+    const line = `${JSON.stringify(record)}\n`;
     this.#buffer.push(line);
     this.#buffered += line.length;
     this.lines += 1;

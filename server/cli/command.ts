@@ -25,6 +25,8 @@ export interface Command {
   details?: string;
   options?: OptionSpec;
   optionHelp?: string[];
+  /** The exit code; none means 0. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing, and an async function without a return is Promise<void>.
   run(context: CommandContext): Promise<number | void>;
 }
 
@@ -64,5 +66,5 @@ export async function parseCommandLine(command: Command, argv: string[]): Promis
     env: process.env,
     overrides: (values.set as string[] | undefined) ?? [],
   });
-  return { dataDir, config, positionals, values, print: (line = '') => process.stdout.write(line + '\n') };
+  return { dataDir, config, positionals, values, print: (line = '') => process.stdout.write(`${line}\n`) };
 }

@@ -65,19 +65,19 @@ async function main(argv: string[]): Promise<number> {
   )[0];
   if (!command && argv[0] && COMMANDS.some((candidate) => candidate.path.length > 1 && candidate.path[0] === argv[0])) {
     const wantsHelp = argv.length === 1 || argv[1] === '--help' || argv[1] === '-h';
-    process[wantsHelp ? 'stdout' : 'stderr'].write(overview(argv[0]) + '\n');
+    process[wantsHelp ? 'stdout' : 'stderr'].write(`${overview(argv[0])}\n`);
     if (!wantsHelp) process.stderr.write(`\nunknown command: ${argv.join(' ')}\n`);
     return wantsHelp ? 0 : 2;
   }
   if (!command) {
     const wantsHelp = argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h';
-    process[wantsHelp ? 'stdout' : 'stderr'].write(overview() + '\n');
+    process[wantsHelp ? 'stdout' : 'stderr'].write(`${overview()}\n`);
     if (!wantsHelp) process.stderr.write(`\nunknown command: ${argv.join(' ')}\n`);
     return wantsHelp ? 0 : 2;
   }
   const parsed = await parseCommandLine(command, argv.slice(command.path.length));
   if (parsed === 'help') {
-    process.stdout.write(helpOf(command) + '\n');
+    process.stdout.write(`${helpOf(command)}\n`);
     return 0;
   }
   return (await command.run(parsed)) ?? 0;
@@ -89,7 +89,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = error instanceof ConfigError ? error.message : `sealpost: ${(error as Error).message}`;
-    process.stderr.write(message + '\n');
+    process.stderr.write(`${message}\n`);
     process.exitCode = error instanceof ConfigError ? 78 : 1;
   },
 );

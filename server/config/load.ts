@@ -41,7 +41,7 @@ function leavesOf(schema: TSchema, path: string[] = []): Leaf[] {
 const LEAVES = leavesOf(ConfigSchema);
 
 export function envNameOf(path: string[]): string {
-  return 'SEALPOST_' + path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+  return `SEALPOST_${path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
 }
 
 function parseScalar(leaf: Leaf, text: string, source: string): unknown {

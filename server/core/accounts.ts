@@ -3,7 +3,7 @@
 // crypto-shredding (key slots first, then data). The server never sees a password or a
 // masterKey here except inside the memory of a session that an app password unlocked.
 import { prefixRange } from '../store/types.ts';
-import type { MailboxKeys } from '../../crypto/api.ts';
+import type { DerivedSecret, MailboxKeys } from '../../crypto/api.ts';
 import { unlockWithMasterKey, type AccountKeyMaterial, type SecretSlotMaterial } from '../../crypto/account-keys.ts';
 import type { Transaction } from './account-writer.ts';
 import type { AccountPolicy } from './account-policy.ts';
@@ -228,7 +228,7 @@ export class Accounts {
   ): Promise<UnlockedSession> {
     const crypto = this.#context.crypto;
     const failure = () => new MailError('AUTHENTICATION_FAILED', 'invalid address or app password');
-    let derived;
+    let derived: DerivedSecret;
     try {
       derived = crypto.deriveFromAppSecret(secret, kind);
     } catch {

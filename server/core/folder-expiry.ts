@@ -10,7 +10,7 @@ import { isMailError } from './errors.ts';
 import type { Folders } from './folders.ts';
 import { keys } from './keys.ts';
 import type { Mailbox } from './mailbox.ts';
-import { decodeRecord, encodeRecord, type SpecialUse } from './records.ts';
+import { decodeRecord, encodeRecord, type FolderRecord, type SpecialUse } from './records.ts';
 
 /** [day, the folder's UIDNEXT as that day's run found it], oldest first. */
 type FolderCheckpoints = [Day, number][];
@@ -29,7 +29,7 @@ export class FolderExpiry {
   /** Deletes (or, dry, counts) the messages that entered the folder at least `days` days
    * ago; 0 for an account or folder that is gone. */
   async expire(accountId: string, specialUse: SpecialUse, days: number, options: { dryRun: boolean }): Promise<number> {
-    let folder;
+    let folder: FolderRecord;
     try {
       folder = await this.#folders.findBySpecialUse(accountId, specialUse);
     } catch (error) {

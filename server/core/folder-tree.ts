@@ -199,6 +199,7 @@ export function validName(name: string): string {
   if (canonical.length === 0 || canonical.length > MAX_NAME_LENGTH) throw new MailError('INVALID_ARGUMENT', 'folder names are 1 to 512 characters');
   if (parts.length > MAX_DEPTH) throw new MailError('INVALID_ARGUMENT', 'the folder hierarchy is too deep');
   if (parts.some((part) => part.length === 0)) throw new MailError('INVALID_ARGUMENT', 'a folder name has an empty level');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(canonical)) throw new MailError('INVALID_ARGUMENT', 'folder names cannot contain control characters');
   return canonical;
 }

@@ -65,7 +65,10 @@ export class SendingLimits {
   #current(accountId: string): Usage {
     const now = this.#clock.now();
     let usage = this.#usage.get(accountId);
-    if (!usage) this.#usage.set(accountId, (usage = { messages: [], recipients: [] }));
+    if (!usage) {
+      usage = { messages: [], recipients: [] };
+      this.#usage.set(accountId, usage);
+    }
     usage.messages = usage.messages.filter((time) => now - time < HOUR_MS);
     usage.recipients = usage.recipients.filter(([time]) => now - time < DAY_MS);
     return usage;

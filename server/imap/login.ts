@@ -2,6 +2,7 @@
 // AUTHENTICATE PLAIN. The login itself (throttle, unlock, fixed failure delay) is
 // server/auth/app-password-login.ts; here only TLS is required first, the session limit per
 // account is applied, and each outcome gets its response code.
+import type { LoginOutcome } from '../auth/app-password-login.ts';
 import type { CommandResult } from './command.ts';
 import { capabilities } from './capabilities.ts';
 import type { Session } from './session.ts';
@@ -9,7 +10,7 @@ import type { Session } from './session.ts';
 export async function logIn(session: Session, address: string, secret: string): Promise<CommandResult> {
   if (!session.secure) return { status: 'NO', code: { code: 'PRIVACYREQUIRED' }, text: 'Use STARTTLS first' };
   const { login, config, connections, logger } = session.services;
-  let outcome;
+  let outcome: LoginOutcome;
   try {
     outcome = await login.attempt(address, secret, session.loginSource);
   } catch (error) {

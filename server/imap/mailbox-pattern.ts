@@ -23,7 +23,7 @@ function collapse(pattern: string): string {
     const c = pattern[i]!;
     const last = out[out.length - 1];
     if ((c === '*' || c === '%') && (last === '*' || last === '%')) {
-      if (c === '*') out = out.slice(0, -1) + '*';
+      if (c === '*') out = `${out.slice(0, -1)}*`;
       continue;
     }
     out += c;

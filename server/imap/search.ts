@@ -86,7 +86,7 @@ async function load(session: Session, messages: MessageData[], stage: Stage): Pr
   const missing = messages.filter((data) => !data.record && !(stage === 'summary' && session.cachedSummary(data.entry.uid)));
   if (missing.length > 0) {
     const records = await session.records(missing.map((data) => data.index));
-    missing.forEach((data, i) => (data.record = records[i]));
+    for (const [i, data] of missing.entries()) data.record = records[i];
   }
   if (stage === 'summary') {
     for (const data of messages) {
@@ -216,7 +216,7 @@ class Evaluator {
   #prepare(key: SearchKey): void {
     switch (key.type) {
       case 'and':
-        key.keys.forEach((part) => this.#prepare(part));
+        for (const part of key.keys) this.#prepare(part);
         break;
       case 'or':
         this.#prepare(key.left);

@@ -20,7 +20,7 @@ import {
   type SequenceSet,
   type SessionState,
 } from './proto/index.ts';
-import { SelectedMailbox, type AnnounceOptions } from './selected.ts';
+import type { SelectedMailbox, AnnounceOptions } from './selected.ts';
 
 /** Decrypted summaries kept per active session (about 1.5 KB each): a client's list window
  * and the repeated searches of a busy session; an idling session drops them. */

@@ -160,7 +160,7 @@ function groupBySubject(roots: Container[]): Container[] {
     if (
       !existing ||
       (!root.message && existing.message) ||
-      (existing.message && existing.message.isReply && root.message && !root.message.isReply)
+      (existing.message?.isReply && root.message && !root.message.isReply)
     ) {
       subjects.set(message.baseSubject, root);
     }

@@ -21,7 +21,7 @@ export function renderMetrics(metrics: readonly Metric[]): string {
       lines.push(`${metric.name}${labelText} ${formatValue(sample.value)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function escapeLabel(value: string): string {

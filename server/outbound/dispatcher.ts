@@ -73,7 +73,10 @@ export class DeliveryDispatcher {
     if (this.#closed) return Promise.resolve(failAll(job, SHUTTING_DOWN));
     return new Promise((resolve) => {
       let state = this.#domains.get(job.domain);
-      if (!state) this.#domains.set(job.domain, (state = { jobs: [], workers: 0, liveConnections: 0 }));
+      if (!state) {
+        state = { jobs: [], workers: 0, liveConnections: 0 };
+        this.#domains.set(job.domain, state);
+      }
       state.jobs.push({ job, resolve });
       if (state.workers < this.#options.connectionsPerDomain) {
         state.workers += 1;

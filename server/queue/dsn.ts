@@ -79,7 +79,7 @@ export function buildDsn(request: DsnRequest): Uint8Array {
     'Content-Type: text/rfc822-headers',
     '',
   ];
-  const head = Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
   const headers = request.originalHeaders ? Buffer.from(request.originalHeaders) : Buffer.from('(the original header section could not be read)\r\n');
   return Buffer.concat([head, headers, Buffer.from(`\r\n--${boundary}--\r\n`)]);
 }

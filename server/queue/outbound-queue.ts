@@ -228,7 +228,10 @@ export class OutboundQueue implements QueueAdmin {
   #startDue(): void {
     if (this.#closed) return;
     const now = this.#core.clock.now();
-    if (now < this.#earliestWaiting) return this.#arm();
+    if (now < this.#earliestWaiting) {
+      this.#arm();
+      return;
+    }
     let earliest = Infinity;
     for (const [id, due] of this.#schedule) {
       if (this.#inFlight.has(id)) continue;

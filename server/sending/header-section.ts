@@ -89,5 +89,5 @@ export function completeHeaders(fields: HeaderField[], senderDomain: string, now
     lines.push(`Message-ID: ${messageId}`);
   }
   if (!fields.some((field) => field.name === 'date')) lines.push(`Date: ${formatRfc5322Date(now)}`);
-  return { added: Buffer.from(lines.map((line) => line + '\r\n').join(''), 'utf8'), messageId };
+  return { added: Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'utf8'), messageId };
 }

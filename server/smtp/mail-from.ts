@@ -26,7 +26,7 @@ export function installRepeatedParameterOverride(): void {
   if (typeof original !== 'function') throw new Error('smtp-server no longer has SMTPConnection._parseAddressCommand; server/smtp/mail-from.ts needs updating');
   prototype._parseAddressCommand = function (this: PatchableConnection, rawName: string, rawCommand: string) {
     const parsed = original.call(this, rawName, rawCommand);
-    if (parsed && parsed.duplicate && !conflictingParameter(String(rawCommand ?? ''))) delete parsed.duplicate;
+    if (parsed !== false && parsed.duplicate && !conflictingParameter(String(rawCommand ?? ''))) delete parsed.duplicate;
     return parsed;
   };
 }
@@ -50,5 +50,6 @@ export function conflictingParameter(command: string): string | null {
 
 /** The SIZE a MAIL FROM declared (RFC 1870), 0 when none. */
 export function declaredSizeOf(mailFrom: SMTPServerAddress | false | undefined): number {
-  return Number((mailFrom && mailFrom.args && (mailFrom.args as Record<string, string>).SIZE) || 0);
+  if (mailFrom === false || mailFrom === undefined || mailFrom.args === false) return 0;
+  return Number((mailFrom.args as Record<string, string>).SIZE || 0);
 }

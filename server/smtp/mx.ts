@@ -7,7 +7,7 @@
 // is written only into the delivery log (7 days) and the Received and Authentication-Results
 // headers, which are stored encrypted with the message.
 import { randomBytes } from 'node:crypto';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
 import { splitAddress } from '../core/addresses.ts';
 import { MailError } from '../core/errors.ts';
@@ -108,7 +108,8 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
         .then(async (recipient) => {
           await core.ingest.checkReceiving(recipient.accountId);
           await core.ingest.checkQuota(recipient.accountId, declaredSize);
-          (session.acceptedRecipients ??= new Map()).set(address.address.toLowerCase(), recipient);
+          session.acceptedRecipients ??= new Map();
+          session.acceptedRecipients.set(address.address.toLowerCase(), recipient);
           callback();
         })
         .catch((error: unknown) => {

@@ -80,7 +80,8 @@ class SubmissionHandlers {
   onAuth(auth: SMTPServerAuthentication, session: SubmissionSession, callback: (error: Error | null | undefined, response?: { user: SubmissionUser }) => void): void {
     session.authAttempts = (session.authAttempts ?? 0) + 1;
     if (session.authAttempts > MAX_AUTH_ATTEMPTS_PER_CONNECTION) {
-      return callback(smtpReply(session, 421, '4.7.0', 'Too many failed logins on this connection; closing'));
+      callback(smtpReply(session, 421, '4.7.0', 'Too many failed logins on this connection; closing'));
+      return;
     }
     // The client address is a throttling key in memory and goes nowhere else.
     this.#options.login
@@ -104,7 +105,10 @@ class SubmissionHandlers {
 
   onMailFrom(address: SMTPServerAddress, session: SubmissionSession, callback: Callback): void {
     const user = userOf(session);
-    if (!user) return callback(smtpReply(session, 530, '5.7.0', 'Authentication required: use STARTTLS, then AUTH with an app password'));
+    if (!user) {
+      callback(smtpReply(session, 530, '5.7.0', 'Authentication required: use STARTTLS, then AUTH with an app password'));
+      return;
+    }
     session.routes = [];
     this.#answer(session, 'sender check', this.#options.sending.checkSender(user.accountId, address.address), callback);
   }
@@ -114,7 +118,9 @@ class SubmissionHandlers {
     const { sending } = this.#options;
     const routed = (async () => {
       sending.checkRecipientCount(user.accountId, session.envelope.rcptTo.length + 1);
-      (session.routes ??= []).push(await sending.route(address.address, declaredSizeOf(session.envelope.mailFrom)));
+      const route = await sending.route(address.address, declaredSizeOf(session.envelope.mailFrom));
+      session.routes ??= [];
+      session.routes.push(route);
     })();
     this.#answer(session, 'recipient check', routed, callback);
   }

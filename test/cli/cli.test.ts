@@ -62,27 +62,27 @@ describe('sealpost CLI', () => {
   });
 
   test('account commands work on the store when no server runs, then through the admin socket', async () => {
-    const created = await runSealpost(['account', 'create', 'offline@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], PASSWORD + '\n');
+    const created = await runSealpost(['account', 'create', 'offline@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], `${PASSWORD}\n`);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /recovery code: ([a-z2-9]{4}-){7}[a-z2-9]{4}/);
     assert.ok(!created.stdout.includes(PASSWORD));
 
     const short = await runSealpost(['account', 'create', 'short@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], 'short\n');
     assert.notEqual(short.code, 0);
-    const invalid = await runSealpost(['account', 'create', '1bad@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], PASSWORD + '\n');
+    const invalid = await runSealpost(['account', 'create', '1bad@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], `${PASSWORD}\n`);
     assert.match(invalid.stderr, /local part/);
 
     let server: ServerProcess | undefined;
     try {
       server = await startServerProcess(dataDir, SERVER_SETTINGS);
-      const online = await runSealpost(['account', 'create', 'online@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], PASSWORD + '\n');
+      const online = await runSealpost(['account', 'create', 'online@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], `${PASSWORD}\n`);
       assert.equal(online.code, 0, online.stderr);
-      const taken = await runSealpost(['account', 'create', 'online@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], PASSWORD + '\n');
+      const taken = await runSealpost(['account', 'create', 'online@sealpost.test', '--data-dir', dataDir, ...CHEAP_KDF], `${PASSWORD}\n`);
       assert.match(taken.stderr, /already taken/);
 
       const wrong = await runSealpost(['account', 'app-password', 'online@sealpost.test', '--label', 'phone', '--data-dir', dataDir], 'not the password\n');
       assert.match(wrong.stderr, /wrong password/);
-      const app = await runSealpost(['account', 'app-password', 'online@sealpost.test', '--label', 'phone', '--data-dir', dataDir], PASSWORD + '\n');
+      const app = await runSealpost(['account', 'app-password', 'online@sealpost.test', '--label', 'phone', '--data-dir', dataDir], `${PASSWORD}\n`);
       assert.equal(app.code, 0, app.stderr);
       assert.match(app.stdout, /: ([a-z2-9]{4}-){6}[a-z2-9]{4}\n/);
 

@@ -102,7 +102,7 @@ describe('a hostile HTML message in the webmail', () => {
     const foreign = browser.network.filter((exchange) => !exchange.url.startsWith(origin) && !/^(blob|data|about):/.test(exchange.url));
     assert.deepEqual(foreign.map((exchange) => exchange.url), [], 'the network log holds no request to another origin');
     const frameHtml = await frame.locator('body').innerHTML();
-    for (const forbidden of ['<script', 'onerror', 'onload', 'javascript:', '<form', '<iframe', '<object', '<embed', '<svg', '<meta', '<base', tattletale.origin + '/pixel']) {
+    for (const forbidden of ['<script', 'onerror', 'onload', 'javascript:', '<form', '<iframe', '<object', '<embed', '<svg', '<meta', '<base', `${tattletale.origin}/pixel`]) {
       assert.ok(!frameHtml.includes(forbidden), `the shown HTML holds no ${forbidden}`);
     }
     const sandbox = await page.getByTestId('message-frame').getAttribute('sandbox');

@@ -139,7 +139,11 @@ describe('full-text search in the browser', () => {
     const results = page.getByTestId('search-results');
     await results.and(page.locator(`[data-phase=ready][data-indexed="${total}"]`)).waitFor({ timeout: 60_000 });
     const stored = await page.evaluate(async () => {
-      const request = <T,>(operation: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((operation.onsuccess = () => resolve(operation.result)), (operation.onerror = () => reject(operation.error))));
+      const request = <T,>(operation: IDBRequest<T>) =>
+        new Promise<T>((resolve, reject) => {
+          operation.onsuccess = () => resolve(operation.result);
+          operation.onerror = () => reject(operation.error);
+        });
       const records: { database: string; store: string; key: string; bytes: number[] }[] = [];
       for (const { name } of await indexedDB.databases()) {
         const database = await request(indexedDB.open(name!));

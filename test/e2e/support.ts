@@ -64,7 +64,12 @@ export async function openBrowser(options: BrowserContextOptions = {}): Promise<
     };
     network.push(exchange);
     pending.push(
-      request.allHeaders().then((headers) => void (exchange.requestHeaders = headers)).catch(() => undefined),
+      request
+        .allHeaders()
+        .then((headers) => {
+          exchange.requestHeaders = headers;
+        })
+        .catch(() => undefined),
       request
         .response()
         .then(async (response) => {

@@ -82,7 +82,7 @@ export class RawSmtp {
   }
 
   async command(line: string): Promise<string> {
-    this.write(line + '\r\n');
+    this.write(`${line}\r\n`);
     return this.reply();
   }
 

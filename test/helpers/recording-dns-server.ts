@@ -62,7 +62,7 @@ function aRecord(address: string): Buffer {
   record.writeUInt16BE(CLASS_IN, 4);
   record.writeUInt32BE(ANSWER_TTL_SECONDS, 6);
   record.writeUInt16BE(A_DATA_BYTES, 10);
-  address.split('.').forEach((octet, index) => record.writeUInt8(Number(octet), 12 + index));
+  for (const [index, octet] of address.split('.').entries()) record.writeUInt8(Number(octet), 12 + index);
   return record;
 }
 

@@ -75,7 +75,7 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
     hideENHANCEDSTATUSCODES: false,
     logger: false,
     size: 50 * 1024 * 1024,
-    onConnect(session, callback) {
+    onConnect(_session, callback) {
       state.connections += 1;
       callback();
     },

@@ -160,7 +160,7 @@ describe('imapflow against the IMAP server', () => {
         assert.ok(!(await client.list()).some((entry) => entry.path.startsWith(`${prefix}/`)));
 
         const quota = await client.getQuota('INBOX');
-        assert.ok(quota && quota.storage && quota.storage.limit === service.config.limits.mailboxQuotaBytes);
+        assert.ok(quota !== false && quota.storage?.limit === service.config.limits.mailboxQuotaBytes);
       } finally {
         await client.logout();
       }

@@ -99,7 +99,7 @@ export class RawImap {
       }
       const size = Number(literal[1]);
       while (this.#buffer.length < end + 2 + size) await this.#more(timeoutMs);
-      line += part + '\r\n' + this.#buffer.subarray(end + 2, end + 2 + size).toString('latin1');
+      line += `${part}\r\n${this.#buffer.subarray(end + 2, end + 2 + size).toString('latin1')}`;
       this.#buffer = this.#buffer.subarray(end + 2 + size);
     }
   }

@@ -12,7 +12,6 @@ import { adminOperations } from '../../server/admin/operations.ts';
 import { createAccountKeys } from '../../crypto/account-keys.ts';
 import { utcDay } from '../../server/core/calendar.ts';
 import { isMailError } from '../../server/core/errors.ts';
-import { keys } from '../../server/core/keys.ts';
 import type { KeySlotRecord, MessageRecord } from '../../server/core/records.ts';
 import { searchBytes } from '../helpers/byte-search.ts';
 import { readInbox, unlockByPassword } from '../helpers/mail.ts';

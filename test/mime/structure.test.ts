@@ -356,10 +356,10 @@ describe('malformed MIME gets a best-effort summary', () => {
   });
 
   test('nesting bombs are cut at MAX_NESTING_DEPTH and the rest is kept opaque', () => {
-    const messages = bytes('Content-Type: message/rfc822\r\n\r\n'.repeat(1000) + 'Subject: deepest\r\n\r\nbody\r\n');
+    const messages = bytes(`${'Content-Type: message/rfc822\r\n\r\n'.repeat(1000)}Subject: deepest\r\n\r\nbody\r\n`);
     let multiparts = '';
     for (let i = 0; i < 1000; i++) multiparts += `Content-Type: multipart/mixed; boundary="level${i}"\r\n\r\n--level${i}\r\n`;
-    const multipartBomb = bytes(multiparts + '\r\nbottom\r\n');
+    const multipartBomb = bytes(`${multiparts}\r\nbottom\r\n`);
     for (const raw of [messages, multipartBomb]) {
       const summary = analyzeMessage(raw);
       assert.ok(summary.defects?.includes('NESTING_TOO_DEEP'));
@@ -405,7 +405,7 @@ describe('malformed MIME gets a best-effort summary', () => {
   });
 
   test('part count is capped; the rest stays in the last part', () => {
-    const raw = bytes('Content-Type: multipart/mixed; boundary=p\r\n\r\n' + '--p\r\n\r\nx\r\n'.repeat(MAX_PARTS + 500) + '--p--\r\n');
+    const raw = bytes(`Content-Type: multipart/mixed; boundary=p\r\n\r\n${'--p\r\n\r\nx\r\n'.repeat(MAX_PARTS + 500)}--p--\r\n`);
     const summary = analyzeMessage(raw);
     assert.equal(summary.structure.children!.length, MAX_PARTS - 1);
     assert.ok(summary.defects?.includes('TOO_MANY_PARTS'));

@@ -121,7 +121,7 @@ describe('POP3 with poplib', () => {
   test('messages come back byte-exact, dot-stuffed on the wire, with sizes that match', async () => {
     const box = await mailboxWithAppPassword(service, 'byte.exact@sealpost.test');
     const dotted = rawMessage('Dots', '.\r\n..two dots\r\n.\r\nthe last line is a dot\r\n.\r\n');
-    const large = rawMessage('Large', Array.from({ length: 4000 }, (_, index) => `${index % 50 === 0 ? '.' : ''}line ${index} ${'x'.repeat(60)}`).join('\r\n') + '\r\n');
+    const large = rawMessage('Large', `${Array.from({ length: 4000 }, (_, index) => `${index % 50 === 0 ? '.' : ''}line ${index} ${'x'.repeat(60)}`).join('\r\n')}\r\n`);
     assert.ok(large.length > 3 * 65536, 'spans several encrypted chunks');
     await deliver(service, box.address, dotted);
     await deliver(service, box.address, large);
@@ -142,7 +142,7 @@ describe('POP3 with poplib', () => {
     assert.match(await client.command('RETR 1'), /^\+OK \d+ octets$/);
     const wire = await client.multiLineBody();
     const stored = messageOf(results[4]!).message;
-    const stuffed = Buffer.from(stored.toString('latin1').replace(/^\./gm, '..') + '.\r\n', 'latin1');
+    const stuffed = Buffer.from(`${stored.toString('latin1').replace(/^\./gm, '..')}.\r\n`, 'latin1');
     assert.deepEqual(wire, stuffed);
     assert.match(await client.command('QUIT'), /^\+OK/);
     client.close();

@@ -68,7 +68,7 @@ describe('queue, domain and dns commands', () => {
     assert.equal((await cli('queue', 'retry', id)).code, 0);
     service = await startTestService(settings(), service.dataDir);
     await service.outbound!.settled();
-    assert.deepEqual(remote.received.map((message) => message.to).flat().sort(), ['carol@example.org', 'dave@example.org']);
+    assert.deepEqual(remote.received.flatMap((message) => message.to).sort(), ['carol@example.org', 'dave@example.org']);
     assert.ok(remote.received[0]!.raw.includes(canary), 'the content decrypts after the restart');
     assert.equal((await cli('queue', 'list')).stdout.trim(), 'the queue is empty');
   });
@@ -116,7 +116,7 @@ describe('queue, domain and dns commands', () => {
     assert.equal(record('_submission._tcp.mail-domain.example.', 'SRV'), '10 1 587 mx.mail-domain.example.');
     assert.equal(record('_imaps._tcp.mail-domain.example.', 'SRV'), '0 1 993 mx.mail-domain.example.');
     assert.equal(record('_pop3s._tcp.mail-domain.example.', 'SRV'), '0 1 995 mx.mail-domain.example.');
-    assert.match(zone, /;   mode: testing\n;   mx: mx\.mail-domain\.example\n/);
+    assert.match(zone, /; {3}mode: testing\n; {3}mx: mx\.mail-domain\.example\n/);
 
     const unknown = await cli('dns', 'not-ours.example');
     assert.equal(unknown.code, 1);

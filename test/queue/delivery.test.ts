@@ -124,7 +124,7 @@ describe('outbound delivery', () => {
     await service.outbound!.settled();
     assert.equal(remotes.plain.received.length, 1);
     assert.equal(remotes.plain.received[0]!.secure, false);
-    assert.deepEqual(remotes.routed.received.map((message) => message.to).flat().sort(), ['erin@routed.example', 'frank@implicit.example']);
+    assert.deepEqual(remotes.routed.received.flatMap((message) => message.to).sort(), ['erin@routed.example', 'frank@implicit.example']);
   });
 
   test('reuses one connection for several messages and several recipients of a domain', async () => {

@@ -29,7 +29,12 @@ test('daily jobs run once a day at their time, and a missed day is made up once'
       { name: 'retention', at: '03:30', run: async () => void runs.push(`retention ${new Date(clock.now()).toISOString()}`) },
       { name: 'backup', at: '04:00', run: async () => void runs.push(`backup ${new Date(clock.now()).toISOString()}`) },
     ],
-    wakeUps: [{ name: 'expiry', dueAt: async () => wakeAt, run: async () => void ((wakeAt = null), runs.push('expiry')) }],
+    wakeUps: [{ name: 'expiry', dueAt: async () => wakeAt, run: async () => {
+          wakeAt = null;
+          runs.push('expiry');
+        },
+      },
+    ],
     logger: createLogger('silent'),
   });
   assert.deepEqual(await scheduler.tick(), [], 'a new install does not run at once');
@@ -57,7 +62,13 @@ test('a job that fails counts as run for the day and does not stop the others', 
     runs: core.jobRuns,
     jobs: [
       { name: 'retention', at: '03:30', run: async () => Promise.reject(new Error('disk full')) },
-      { name: 'backup', at: '03:30', run: async () => void (backups += 1) },
+      {
+        name: 'backup',
+        at: '03:30',
+        run: async () => {
+          backups += 1;
+        },
+      },
     ],
     wakeUps: [],
     logger: createLogger('silent'),

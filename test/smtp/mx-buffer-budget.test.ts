@@ -47,7 +47,7 @@ function messageOf(to: string, subject: string, size: number, from = 'sender@rem
   const head =
     `From: <${from}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\nMessage-ID: <${randomBytes(6).toString('hex')}@test>\r\n` +
     'Date: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n';
-  const line = 'a'.repeat(98) + '\r\n';
+  const line = `${'a'.repeat(98)}\r\n`;
   return Buffer.from(head + line.repeat(Math.round((size - head.length) / line.length)));
 }
 

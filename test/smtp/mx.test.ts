@@ -12,7 +12,6 @@ import { isMailError } from '../../server/core/errors.ts';
 import type { MailEvent } from '../../server/core/events.ts';
 import { readInbox, unlockByPassword, withoutReceivedHeader } from '../helpers/mail.ts';
 import { RawSmtp } from '../helpers/raw-smtp.ts';
-import { searchBytes } from '../helpers/byte-search.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
 function rawMessage(to: string, subject: string, body: string): Buffer {
@@ -141,7 +140,7 @@ describe('MX', () => {
     assert.match(await client.command('MAIL FROM:<sender@remote.example>'), /^250 /);
     assert.match(await client.command('RCPT TO:<alice@sealpost.test>'), /^250 /);
     assert.match(await client.command('DATA'), /^354 /);
-    const line = 'x'.repeat(998) + '\r\n';
+    const line = `${'x'.repeat(998)}\r\n`;
     client.write(`Subject: big\r\n\r\n${line.repeat(350)}.\r\n`);
     assert.match(await client.reply(), /^552 5\.3\.4 /);
     assert.match(await client.command('NOOP'), /^250 /);
@@ -150,7 +149,7 @@ describe('MX', () => {
   });
 
   test('refuses over quota with 452 4.2.2, and 552 when the message alone exceeds the quota', async () => {
-    const dave = await service.createAccount('dave.d@sealpost.test');
+    await service.createAccount('dave.d@sealpost.test');
     const body = 'y'.repeat(150_000);
     await mailer(service.port('smtp-mx')).sendMail({ envelope: { from: 'sender@remote.example', to: ['dave.d@sealpost.test'] }, raw: rawMessage('dave.d@sealpost.test', 'fills', body) });
     const client = await RawSmtp.open(service.port('smtp-mx'));
@@ -172,8 +171,8 @@ describe('MX', () => {
     const inputs: (string | Buffer)[] = [
       randomBytes(4096),
       'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
-      'EHLO ' + 'a'.repeat(20_000) + '\r\n',
-      'MAIL FROM:<' + 'b'.repeat(5000) + '@x>\r\n',
+      `EHLO ${'a'.repeat(20_000)}\r\n`,
+      `MAIL FROM:<${'b'.repeat(5000)}@x>\r\n`,
       'DATA\r\nRCPT TO:<>\r\n\0\0\0\r\n',
       'EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<alice@sealpost.test>\r\nDATA\r\nSubject: unterminated\r\n\r\nno end',
     ];

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -140,7 +140,7 @@ describe('level: a process killed mid-write loses nothing it acknowledged', () =
       for (const [n] of acknowledged) {
         const keys = Array.from({ length: CRASH_BATCH_KEYS }, (_, index) => crashKey(Number(n), index));
         const values = await store.kv.getMany(keys);
-        values.forEach((value, index) => assert.deepEqual(value, crashValue(Number(n), index), `batch ${n} key ${index}`));
+        for (const [index, value] of values.entries()) assert.deepEqual(value, crashValue(Number(n), index), `batch ${n} key ${index}`);
       }
       // Unacknowledged batches may or may not have landed, but never partly.
       const keysPerBatch = new Map<string, number>();

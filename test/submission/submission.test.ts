@@ -199,7 +199,7 @@ describe('submission', () => {
     await client.command('RCPT TO:<bob.b@sealpost.test>');
     assert.match(await client.command('DATA'), /^354 /);
     const before = (await service.core.accounts.usage(bob.accountId)).messages;
-    client.write(`From: alice@sealpost.test\r\nSubject: big\r\n\r\n${('x'.repeat(998) + '\r\n').repeat(250)}.\r\n`);
+    client.write(`From: alice@sealpost.test\r\nSubject: big\r\n\r\n${(`${'x'.repeat(998)}\r\n`).repeat(250)}.\r\n`);
     assert.match(await client.reply(), /^552 5\.3\.4 /);
     client.close();
     await service.outbound!.settled();

@@ -22,7 +22,7 @@ describe('web client: composing MIME', () => {
     to: [{ name: 'Ann "the" Reader', address: 'ann@example.org' }, { name: '', address: 'bob@example.org' }],
     cc: [],
     subject: 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀',
-    text: 'Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n' + 'x'.repeat(200) + '\n-- \nJörg',
+    text: `Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n${'x'.repeat(200)}\n-- \nJörg`,
     date: new Date('2026-03-01T10:00:00Z'),
     messageId: '<abc123@sealpost.test>',
     inReplyTo: '<parent@example.org>',
@@ -34,6 +34,7 @@ describe('web client: composing MIME', () => {
   test('lines are CRLF and short, headers ASCII', () => {
     assert.ok(!/[^\r]\n/.test(text), 'every LF follows a CR');
     for (const line of text.split('\r\n')) assert.ok(line.length <= 78, `line too long: ${line.slice(0, 40)}…`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, controls included.
     assert.ok(/^[\x00-\x7f]*$/.test(text), 'pure ASCII on the wire');
   });
 
@@ -45,7 +46,7 @@ describe('web client: composing MIME', () => {
       ['Ann "the" Reader', 'ann@example.org'],
       ['', 'bob@example.org'],
     ]);
-    assert.equal(parsed.text?.trim(), ('Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n' + 'x'.repeat(200) + '\n-- \nJörg').trim());
+    assert.equal(parsed.text?.trim(), (`Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n${'x'.repeat(200)}\n-- \nJörg`).trim());
     assert.equal(parsed.attachments[0]?.filename, 'Übersicht März.bin');
     assert.deepEqual(new Uint8Array(parsed.attachments[0]!.content), attachment);
     assert.equal(parsed.inReplyTo, '<parent@example.org>');
@@ -92,7 +93,7 @@ describe('web client: the browser\'s crypto backend and the server\'s', () => {
     const sealedInBrowser = sealFolderName(browser, keys, 'Reisen/2026 Sommer ☀');
     assert.equal(openFolderName(server, keys, sealedInBrowser), 'Reisen/2026 Sommer ☀');
     assert.equal(openFolderName(browser, keys, sealFolderName(server, keys, 'Work')), 'Work');
-    assert.throws(() => openFolderName(browser, keys, sealedInBrowser.slice(0, -4) + 'AAA='));
+    assert.throws(() => openFolderName(browser, keys, `${sealedInBrowser.slice(0, -4)}AAA=`));
   });
 });
 

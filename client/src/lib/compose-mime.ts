@@ -91,8 +91,8 @@ export function quotedPrintable(text: string): string {
       const out: string[] = [];
       while (encoded.length > ENCODED_LINE - 1) {
         let cut = ENCODED_LINE - 1;
-        const escape = encoded.lastIndexOf('=', cut);
-        if (escape > cut - 3) cut = escape;
+        const lastEscape = encoded.lastIndexOf('=', cut);
+        if (lastEscape > cut - 3) cut = lastEscape;
         out.push(`${encoded.slice(0, cut)}=`);
         encoded = encoded.slice(cut);
       }
@@ -170,6 +170,6 @@ export function buildMessage(message: OutgoingMessage): Uint8Array {
         ].join(CRLF) + CRLF,
     ),
   ];
-  const body = 'This is a multi-part message in MIME format.' + CRLF + parts.map((part) => `--${boundary}${CRLF}${part}`).join('') + `--${boundary}--${CRLF}`;
+  const body = `This is a multi-part message in MIME format.${CRLF}${parts.map((part) => `--${boundary}${CRLF}${part}`).join('')}--${boundary}--${CRLF}`;
   return encode(headers.join(CRLF) + CRLF + CRLF + body);
 }

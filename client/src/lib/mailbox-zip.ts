@@ -25,6 +25,7 @@ const MAX_SEGMENT_BYTES = 200;
 
 /** Windows refuses these in names; control characters and the bidirectional overrides
  * (which can disguise a name's extension) are no better anywhere. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes from file names.
 const UNSAFE_CHARACTERS = /[<>:"/\\|?*\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /** Device names Windows reserves, with or without an extension. */
 const RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;

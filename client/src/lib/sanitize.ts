@@ -57,9 +57,7 @@ export function sanitizeHtml(html: string, options: SanitizeOptions): SanitizedH
         if (part) element.setAttribute('src', part);
         else element.removeAttribute('src');
       } else if (name === 'src' && /^\s*data:image\//i.test(value)) {
-        continue;
       } else if (options.allowRemote && name === 'src' && REMOTE_URL.test(value)) {
-        continue;
       } else {
         if (REMOTE_URL.test(value)) count();
         element.removeAttribute(name);

@@ -45,7 +45,7 @@ export function threadRows(uids: readonly number[], dateOf: (uid: number) => num
   conversations.sort((a, b) => dateOf(b[b.length - 1]!) - dateOf(a[a.length - 1]!));
   const rows: ThreadRow[] = [];
   for (const members of conversations) {
-    members.forEach((uid, index) => rows.push({ uid, depth: index === 0 ? 0 : 1, size: index === 0 ? members.length : 0 }));
+    for (const [index, uid] of members.entries()) rows.push({ uid, depth: index === 0 ? 0 : 1, size: index === 0 ? members.length : 0 });
   }
   return rows;
 }

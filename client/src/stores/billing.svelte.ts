@@ -17,4 +17,6 @@ class BillingStore {
 }
 
 export const billing = new BillingStore();
-session.onLogout(() => void (billing.status = null));
+session.onLogout(() => {
+  billing.status = null;
+});

@@ -20,4 +20,6 @@ export function openMailbox(): Promise<void> {
   return opening;
 }
 
-session.onLogout(() => void (opening = null));
+session.onLogout(() => {
+  opening = null;
+});

@@ -41,4 +41,6 @@ class Settings {
 }
 
 export const settings = new Settings();
-session.onLogout(() => void (settings.data = { ...DEFAULTS }));
+session.onLogout(() => {
+  settings.data = { ...DEFAULTS };
+});

@@ -2,7 +2,7 @@
 // ledger, receipts, extra storage) and what the lifecycle job needs (settling the days due).
 // The operator's side is PaymentCodes.book and Vouchers.create. Results are plain JSON.
 import { prefixRange } from '../../store/types.ts';
-import { addDays, utcDay, type Day } from '../calendar.ts';
+import { addDays, utcDay, } from '../calendar.ts';
 import type { CoreContext } from '../context.ts';
 import { erasing, keyRange } from '../erasure.ts';
 import { MailError } from '../errors.ts';

@@ -90,7 +90,7 @@ export function parseDateTime(text: string): ImapDateTime {
   return { timestamp: utc.getTime() - offsetMinutes * 60_000, offsetMinutes };
 }
 
-const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** Formats an instant as an IMAP date-time (without quotes) in the given zone. */
 export function formatDateTime(timestamp: number, offsetMinutes = 0): string {
@@ -98,7 +98,7 @@ export function formatDateTime(timestamp: number, offsetMinutes = 0): string {
   const abs = Math.abs(offsetMinutes);
   const day = local.getUTCDate();
   return (
-    (day < 10 ? ' ' + day : String(day)) + '-' + MONTH_NAMES[local.getUTCMonth()] + '-' +
+    (day < 10 ? ` ${day}` : String(day)) + '-' + MONTH_NAMES[local.getUTCMonth()] + '-' +
     String(local.getUTCFullYear()).padStart(4, '0') + ' ' +
     pad2(local.getUTCHours()) + ':' + pad2(local.getUTCMinutes()) + ':' + pad2(local.getUTCSeconds()) + ' ' +
     (offsetMinutes < 0 ? '-' : '+') + pad2(Math.floor(abs / 60)) + pad2(abs % 60)

@@ -447,7 +447,10 @@ const ENVELOPE_FIELDS = 10;
 /** envelope = "(" env-date SP env-subject SP env-from SP ... ")"; each address list is
  * "(" 1*address ")". A value of another shape is written as it is. */
 function writeEnvelope(w: ResponseWriter, value: NestedValue): void {
-  if (!Array.isArray(value) || value.length !== ENVELOPE_FIELDS) return writeNested(w, value);
+  if (!Array.isArray(value) || value.length !== ENVELOPE_FIELDS) {
+    writeNested(w, value);
+    return;
+  }
   const fields = value as readonly NestedValue[];
   w.byte(0x28);
   fields.forEach((field, i) => {
@@ -471,7 +474,10 @@ const MESSAGE_BODY_INDEX = 8;
  * media-subtype [...]: the parts of a multipart (the leading lists) are written back to
  * back, and an encapsulated message's envelope and body follow their own grammar. */
 function writeBody(w: ResponseWriter, value: NestedValue): void {
-  if (!Array.isArray(value) || value.length === 0) return writeNested(w, value);
+  if (!Array.isArray(value) || value.length === 0) {
+    writeNested(w, value);
+    return;
+  }
   const items = value as readonly NestedValue[];
   w.byte(0x28);
   if (Array.isArray(items[0])) {

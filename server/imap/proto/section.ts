@@ -120,7 +120,7 @@ export function formatBodySection(section: BodySection): string {
     out += section.text;
   }
   if (section.fields.length > 0) {
-    out += ' (' + section.fields.map((f) => (allCharsIn(f, ASTRING_CHAR) ? f : JSON.stringify(f))).join(' ') + ')';
+    out += ` (${section.fields.map((f) => (allCharsIn(f, ASTRING_CHAR) ? f : JSON.stringify(f))).join(' ')})`;
   }
   return out;
 }

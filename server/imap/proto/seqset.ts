@@ -141,7 +141,7 @@ export function formatSequenceSet(numbers: Iterable<number>, preserveOrder = fal
     let j = i;
     while (j + 1 < list.length && list[j + 1] === list[j]! + 1) j++;
     if (out.length > 0) out += ',';
-    out += j > i ? start + ':' + list[j] : String(start);
+    out += j > i ? `${start}:${list[j]}` : String(start);
     i = j + 1;
   }
   return out;

@@ -37,7 +37,7 @@ export function encodeModifiedUtf7(name: string): string {
     }
     let j = i;
     while (j < name.length && !isDirect(name.charCodeAt(j))) j++;
-    out += '&' + encodeRun(name, i, j) + '-';
+    out += `&${encodeRun(name, i, j)}-`;
     i = j;
   }
   return out;

@@ -88,7 +88,7 @@ export async function compactLog(host: CompactionHost, minDeadRatio: number): Pr
 
 async function hasBytesIn(host: CompactionHost, id: BlobId, segment: number): Promise<boolean> {
   const location = await host.locate(id);
-  return location !== undefined && location.extents.some((extent) => extent.segment === segment);
+  return location?.extents.some((extent) => extent.segment === segment) ?? false;
 }
 
 /** Every blob with a DATA record in the segment: a superset of those with bytes there. */

@@ -358,7 +358,7 @@ const errors: Array<[string, string]> = [
   ['a SEARCH LARGER x', 'INVALID_NUMBER'],
   ['a SEARCH OR ALL', 'SYNTAX'],
   ['a SEARCH ()', 'SYNTAX'],
-  ['a SEARCH ' + 'NOT '.repeat(70) + 'ALL', 'NESTING_TOO_DEEP'],
+  [`a SEARCH ${'NOT '.repeat(70)}ALL`, 'NESTING_TOO_DEEP'],
   ['a SORT (FOO) UTF-8 ALL', 'SYNTAX'],
   ['a SORT () UTF-8 ALL', 'SYNTAX'],
   // SORT requires a charset: ALL is read as one, and is unknown.
@@ -372,7 +372,7 @@ const errors: Array<[string, string]> = [
   ['a STATUS INBOX (FOO)', 'SYNTAX'],
   ['a CREATE x (USE (Drafts))', 'INVALID_FLAG'],
   ['a ID ("a")', 'SYNTAX'],
-  ['a ID (' + '"k" "v" '.repeat(31).trim() + ')', 'SYNTAX'],
+  [`a ID (${'"k" "v" '.repeat(31).trim()})`, 'SYNTAX'],
   ['a AUTHENTICATE PLAIN AGFsaWNl$', 'INVALID_BASE64'],
   ['a AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA=', 'INVALID_BASE64'],
   ['a SETQUOTA "" (STORAGE)', 'SYNTAX'],
@@ -393,7 +393,7 @@ const errors: Array<[string, string]> = [
 
 describe('commands: malformed input gives coded errors', () => {
   for (const [line, code] of errors) {
-    test(JSON.stringify(line.length > 80 ? line.slice(0, 80) + '...' : line), () => {
+    test(JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}...` : line), () => {
       const result = parseLine(line);
       assert.ok(result instanceof ProtoError, `expected ${code}, got a request`);
       assert.equal(result.code, code);

@@ -27,7 +27,7 @@ test('5000 fuzz cases: all errors typed, bounded time and memory', () => {
 
 test('a literal announced but never sent holds no memory beyond the limit', () => {
   const stats = { cases: 0, events: 0, errors: 0 };
-  runCase(encode('a LOGIN {99999999999}\r\n' + 'x'.repeat(5000)), prng(1), stats);
-  runCase(encode('a APPEND INBOX {4000+}\r\n' + 'x'.repeat(9000)), prng(2), stats);
+  runCase(encode(`a LOGIN {99999999999}\r\n${'x'.repeat(5000)}`), prng(1), stats);
+  runCase(encode(`a APPEND INBOX {4000+}\r\n${'x'.repeat(9000)}`), prng(2), stats);
   assert.equal(stats.cases, 2);
 });

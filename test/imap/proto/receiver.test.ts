@@ -94,12 +94,12 @@ describe('receiver: limits and resynchronisation', () => {
   });
 
   test('an overlong line is rejected with its tag and the next command is read', () => {
-    const long = 'a1 SEARCH TEXT ' + 'z'.repeat(70_000);
+    const long = `a1 SEARCH TEXT ${'z'.repeat(70_000)}`;
     assert.deepEqual(receive(`${long}\r\nb NOOP\r\n`), [error('LINE_TOO_LONG', 'a1'), noop('b')]);
   });
 
   test('an overlong line that announces a non-synchronising literal skips that literal', () => {
-    const long = 'a1 SEARCH TEXT ' + 'z'.repeat(70_000) + ' {5+}';
+    const long = `a1 SEARCH TEXT ${'z'.repeat(70_000)} {5+}`;
     assert.deepEqual(receive(`${long}\r\nb NOOP\r\nc NOOP\r\n`), [error('LINE_TOO_LONG', 'a1'), noop('c')]);
   });
 

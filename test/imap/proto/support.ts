@@ -2,7 +2,7 @@
 // collect its events in a comparable form, and a seeded PRNG for reproducible splits.
 import { Receiver, type ReceiverEvent, type ReceiverLimits } from '../../../server/imap/proto/receiver.ts';
 import type { Request } from '../../../server/imap/proto/commands/index.ts';
-import { ProtoError } from '../../../server/imap/proto/errors.ts';
+import type { ProtoError } from '../../../server/imap/proto/errors.ts';
 
 export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -93,7 +93,7 @@ export function splitRandomly(bytes: Uint8Array, random: () => number): Uint8Arr
 /** Parses one complete command line (CRLF added) and returns its typed request or error. */
 export function parseLine(line: string, utf8Accept = false): Request | ProtoError {
   const receiver = new Receiver({}, { utf8Accept });
-  receiver.feed(encode(line + '\r\n'));
+  receiver.feed(encode(`${line}\r\n`));
   for (let ev = receiver.next(); ev !== undefined; ev = receiver.next()) {
     if (ev.kind === 'command') return ev.request;
     if (ev.kind === 'error') return ev.error;

@@ -74,7 +74,8 @@ export class IndexShard {
   /** The uids of the messages holding the term, or any term beginning with it. */
   matching(term: string, prefix: boolean): Set<number> {
     if (!prefix) return new Set(this.#postings.get(term));
-    const sorted = (this.#sortedTerms ??= [...this.#postings.keys()].sort());
+    this.#sortedTerms ??= [...this.#postings.keys()].sort();
+    const sorted = this.#sortedTerms;
     const found = new Set<number>();
     for (let index = firstNotBefore(sorted, term); index < sorted.length && sorted[index]!.startsWith(term); index++) {
       for (const uid of this.#postings.get(sorted[index]!)!) found.add(uid);

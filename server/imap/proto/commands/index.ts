@@ -122,7 +122,7 @@ export function parseCommand(args: readonly Arg[], ctx: ParseContext): ParsedCom
     const second = args[2];
     const sub = second?.kind === 'atom' ? second.value.toUpperCase() : '';
     if (!UID_COMMANDS.has(sub)) return new ProtoError('UNKNOWN_COMMAND', 'Unknown UID command');
-    name = 'UID ' + sub;
+    name = `UID ${sub}`;
     rest = 3;
   }
   const spec = COMMANDS.get(name);
