@@ -57,12 +57,7 @@ export async function createAccountKeys(
 }
 
 /** Wraps the masterKey for a new app password or recovery code. */
-export function createSecretSlot(
-  crypto: SealpostCrypto,
-  masterKey: Uint8Array,
-  secret: string,
-  kind: 'app-password' | 'recovery',
-): SecretSlotMaterial {
+export function createSecretSlot(crypto: SealpostCrypto, masterKey: Uint8Array, secret: string, kind: 'app-password' | 'recovery'): SecretSlotMaterial {
   const derived = crypto.deriveFromAppSecret(secret, kind);
   try {
     return {

@@ -128,13 +128,7 @@ export interface SealpostCrypto {
   /** Decrypts plaintext bytes [start, end) reading only the chunks that hold them (plus the
    * MACs of earlier chunks, which the stream state depends on). Requires
    * 0 <= start <= end <= bodyPlaintextSize(ciphertextSize), else INVALID_ARGUMENT. */
-  decryptBodyRange(
-    contentKey: Uint8Array,
-    read: CiphertextReader,
-    ciphertextSize: number,
-    start: number,
-    end: number,
-  ): Promise<Uint8Array>;
+  decryptBodyRange(contentKey: Uint8Array, read: CiphertextReader, ciphertextSize: number, start: number, end: number): Promise<Uint8Array>;
 
   /** The keys of the search index the web client keeps encrypted on a device. */
   deriveSearchIndexKeys(masterKey: Uint8Array): SearchIndexKeys;
@@ -145,12 +139,7 @@ export interface SealpostCrypto {
   decryptRecord(key: Uint8Array, label: string, ciphertext: Uint8Array): Uint8Array;
 }
 
-export type CryptoErrorCode =
-  | 'UNSUPPORTED_VERSION'
-  | 'AUTHENTICATION_FAILED'
-  | 'TRUNCATED'
-  | 'MALFORMED'
-  | 'INVALID_ARGUMENT';
+export type CryptoErrorCode = 'UNSUPPORTED_VERSION' | 'AUTHENTICATION_FAILED' | 'TRUNCATED' | 'MALFORMED' | 'INVALID_ARGUMENT';
 
 export class CryptoError extends Error {
   constructor(

@@ -48,10 +48,7 @@ export function bodyPlaintextSize(ciphertextSize: number): number {
   const lastChunkBytes = chunksBytes % FULL_CHUNK_CIPHERTEXT_BYTES;
   // A last chunk must hold a MAC; if there are full chunks before it, also at least one
   // plaintext byte (otherwise the previous chunk would have been the final one).
-  const plaintextSize =
-    lastChunkBytes === 0
-      ? fullChunks * BODY_CHUNK_SIZE
-      : fullChunks * BODY_CHUNK_SIZE + lastChunkBytes - SECRETSTREAM_CHUNK_OVERHEAD;
+  const plaintextSize = lastChunkBytes === 0 ? fullChunks * BODY_CHUNK_SIZE : fullChunks * BODY_CHUNK_SIZE + lastChunkBytes - SECRETSTREAM_CHUNK_OVERHEAD;
   if (chunksBytes < SECRETSTREAM_CHUNK_OVERHEAD || plaintextSize < 0 || bodyCiphertextSize(plaintextSize) !== ciphertextSize) {
     throw new CryptoError('MALFORMED', `no body encrypts to ${ciphertextSize} bytes`);
   }
@@ -109,7 +106,6 @@ class ChunkBuffer {
   }
 }
 
-
 function bodyKeyState(p: SodiumPrimitives, contentKey: Uint8Array, header: Uint8Array): SecretstreamState {
   const bodyKey = subkey(p, LABELS.bodyKey, contentKey);
   const state = new Uint8Array(SECRETSTREAM_STATE_BYTES);
@@ -127,11 +123,7 @@ function bodyKeyState(p: SodiumPrimitives, contentKey: Uint8Array, header: Uint8
  * the header (init_push merely draws the header first), which secretstream-state.ts checks
  * against the installed libsodium at load.
  */
-export function createBodyEncryptorWithHeader(
-  p: SodiumPrimitives,
-  contentKey: Uint8Array,
-  streamHeader: Uint8Array,
-): BodyEncryptor {
+export function createBodyEncryptorWithHeader(p: SodiumPrimitives, contentKey: Uint8Array, streamHeader: Uint8Array): BodyEncryptor {
   requireBytes(contentKey, 'contentKey', KEY_BYTES);
   requireBytes(streamHeader, 'stream header', SECRETSTREAM_HEADER_BYTES);
   let state: SecretstreamState | undefined = bodyKeyState(p, contentKey, streamHeader);
@@ -198,18 +190,10 @@ export interface BodyChunk {
 /** Decrypts one chunk and checks what the chunk alone can show: authenticity, a known tag,
  * and that only the final chunk is short (and empty only when it is the only chunk). Where
  * the chunk sits in the body is the caller's check. */
-export function pullBodyChunk(
-  p: SodiumPrimitives,
-  state: SecretstreamState,
-  ciphertext: Uint8Array,
-  chunkIndex: number,
-): BodyChunk {
+export function pullBodyChunk(p: SodiumPrimitives, state: SecretstreamState, ciphertext: Uint8Array, chunkIndex: number): BodyChunk {
   const result = p.secretstreamPull(state, ciphertext);
   if (!result) {
-    throw new CryptoError(
-      'AUTHENTICATION_FAILED',
-      `body chunk ${chunkIndex} did not authenticate (wrong key, or chunks altered, reordered or cut)`,
-    );
+    throw new CryptoError('AUTHENTICATION_FAILED', `body chunk ${chunkIndex} did not authenticate (wrong key, or chunks altered, reordered or cut)`);
   }
   const { plaintext, tag } = result;
   if (tag === SECRETSTREAM_TAG_MESSAGE) {
@@ -229,10 +213,7 @@ export function pullBodyChunk(
 
 export function checkBodyFormatByte(byte: number | undefined): void {
   if (byte !== FORMAT_V1) {
-    throw new CryptoError(
-      'UNSUPPORTED_VERSION',
-      `body has format byte ${formatByteName(byte)}; this version reads ${formatByteName(FORMAT_V1)}`,
-    );
+    throw new CryptoError('UNSUPPORTED_VERSION', `body has format byte ${formatByteName(byte)}; this version reads ${formatByteName(FORMAT_V1)}`);
   }
 }
 

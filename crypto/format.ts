@@ -47,14 +47,7 @@ export function formatByteName(byte: number | undefined): string {
   return byte === undefined ? 'none' : `0x${byte.toString(16).padStart(2, '0')}`;
 }
 
-export function sealEnvelope(
-  p: SodiumPrimitives,
-  format: number,
-  key: Uint8Array,
-  ad: Uint8Array,
-  plaintext: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
+export function sealEnvelope(p: SodiumPrimitives, format: number, key: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, nonce: Uint8Array): Uint8Array {
   return concatBytes([Uint8Array.of(format), nonce, p.aeadEncrypt(plaintext, ad, nonce, key)]);
 }
 
@@ -75,10 +68,7 @@ export function openEnvelope(
 ): Uint8Array {
   if (envelope.length === 0) throw new CryptoError('TRUNCATED', `${what} is empty`);
   if (envelope[0] !== format) {
-    throw new CryptoError(
-      'UNSUPPORTED_VERSION',
-      `${what} has format byte ${formatByteName(envelope[0])}; this version reads ${formatByteName(format)}`,
-    );
+    throw new CryptoError('UNSUPPORTED_VERSION', `${what} has format byte ${formatByteName(envelope[0])}; this version reads ${formatByteName(format)}`);
   }
   const minimum = ENVELOPE_OVERHEAD + (plaintextLength ?? 0);
   if (envelope.length < minimum) {

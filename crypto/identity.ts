@@ -18,12 +18,7 @@ import { subkey } from './keys.ts';
  * them at random). A random 32-byte private key and its scalarmult_base public key are
  * exactly what crypto_box_keypair makes.
  */
-export function identityFromPrivateKey(
-  p: SodiumPrimitives,
-  masterKey: Uint8Array,
-  privateKey: Uint8Array,
-  nonce: Uint8Array,
-): Identity {
+export function identityFromPrivateKey(p: SodiumPrimitives, masterKey: Uint8Array, privateKey: Uint8Array, nonce: Uint8Array): Identity {
   requireBytes(masterKey, 'masterKey', KEY_BYTES);
   requireBytes(privateKey, 'privateKey', KEY_BYTES);
   requireBytes(nonce, 'nonce', AEAD_NONCE_BYTES);
@@ -56,9 +51,7 @@ export function openIdentity(p: SodiumPrimitives, identity: Identity, masterKey:
   const identityKey = subkey(p, LABELS.identityKey, masterKey);
   let privateKey: Uint8Array;
   try {
-    privateKey = openEnvelope(
-      p, FORMAT_V1, identityKey, utf8(LABELS.identity), identity.encryptedPrivateKey, 'encrypted private key', KEY_BYTES,
-    );
+    privateKey = openEnvelope(p, FORMAT_V1, identityKey, utf8(LABELS.identity), identity.encryptedPrivateKey, 'encrypted private key', KEY_BYTES);
   } finally {
     p.memzero(identityKey);
   }

@@ -21,13 +21,7 @@ function slotAd(purpose: KeySlotPurpose): Uint8Array {
 }
 
 /** wrapKey with a given nonce (test vectors fix it; the API draws it at random). */
-export function wrapKeyWithNonce(
-  p: SodiumPrimitives,
-  key: Uint8Array,
-  kek: Uint8Array,
-  purpose: KeySlotPurpose,
-  nonce: Uint8Array,
-): Uint8Array {
+export function wrapKeyWithNonce(p: SodiumPrimitives, key: Uint8Array, kek: Uint8Array, purpose: KeySlotPurpose, nonce: Uint8Array): Uint8Array {
   requireBytes(key, 'key', KEY_BYTES);
   requireBytes(kek, 'kek', KEY_BYTES);
   requireBytes(nonce, 'nonce', AEAD_NONCE_BYTES);

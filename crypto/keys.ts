@@ -77,12 +77,7 @@ export function newPasswordSalt(p: SodiumPrimitives): Uint8Array {
 }
 
 /** root = Argon2id(NFC(password), salt); the root is wiped once the three keys exist. */
-export async function deriveFromPassword(
-  p: SodiumPrimitives,
-  password: string,
-  salt: Uint8Array,
-  params: PasswordKdfParams,
-): Promise<DerivedSecret> {
+export async function deriveFromPassword(p: SodiumPrimitives, password: string, salt: Uint8Array, params: PasswordKdfParams): Promise<DerivedSecret> {
   if (typeof password !== 'string') throw new CryptoError('INVALID_ARGUMENT', 'password must be a string');
   requireBytes(salt, 'salt', PWHASH_SALT_BYTES);
   checkPasswordKdfParams(params);

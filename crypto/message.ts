@@ -19,15 +19,7 @@ import { CryptoError } from './api.ts';
 import type { SodiumPrimitives } from './primitives.ts';
 import { AEAD_NONCE_BYTES, BOX_SEAL_OVERHEAD, KEY_BYTES } from './primitives.ts';
 import { concatBytes, requireBytes, utf8 } from './bytes.ts';
-import {
-  CONTENT_KEY_SEALED,
-  CONTENT_KEY_WRAPPED,
-  FORMAT_V1,
-  LABELS,
-  formatByteName,
-  openEnvelope,
-  sealEnvelope,
-} from './format.ts';
+import { CONTENT_KEY_SEALED, CONTENT_KEY_WRAPPED, FORMAT_V1, LABELS, formatByteName, openEnvelope, sealEnvelope } from './format.ts';
 import { subkey } from './keys.ts';
 
 const SEALED_CONTENT_KEY_BYTES = 1 + BOX_SEAL_OVERHEAD + KEY_BYTES; // 81
@@ -39,12 +31,7 @@ export function sealContentKey(p: SodiumPrimitives, contentKey: Uint8Array, publ
 }
 
 /** wrapContentKey with a given nonce (test vectors fix it; the API draws it at random). */
-export function wrapContentKeyWithNonce(
-  p: SodiumPrimitives,
-  contentKey: Uint8Array,
-  masterKey: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
+export function wrapContentKeyWithNonce(p: SodiumPrimitives, contentKey: Uint8Array, masterKey: Uint8Array, nonce: Uint8Array): Uint8Array {
   requireBytes(contentKey, 'contentKey', KEY_BYTES);
   requireBytes(masterKey, 'masterKey', KEY_BYTES);
   requireBytes(nonce, 'nonce', AEAD_NONCE_BYTES);
@@ -107,12 +94,7 @@ export function openContentKey(p: SodiumPrimitives, wrapped: Uint8Array, keys: M
 }
 
 /** encryptMetadata with a given nonce (test vectors fix it; the API draws it at random). */
-export function encryptMetadataWithNonce(
-  p: SodiumPrimitives,
-  contentKey: Uint8Array,
-  plaintext: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
+export function encryptMetadataWithNonce(p: SodiumPrimitives, contentKey: Uint8Array, plaintext: Uint8Array, nonce: Uint8Array): Uint8Array {
   requireBytes(contentKey, 'contentKey', KEY_BYTES);
   requireBytes(plaintext, 'metadata');
   requireBytes(nonce, 'nonce', AEAD_NONCE_BYTES);

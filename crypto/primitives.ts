@@ -45,13 +45,7 @@ export interface SodiumPrimitives {
   /** Argon2id v1.3 (crypto_pwhash, ALG_ARGON2ID13). Async so that the native backend
    * derives on the libuv thread pool; the WASM backend runs on the calling thread, which in
    * the browser is the crypto worker. */
-  pwhashArgon2id(
-    outputLength: number,
-    password: Uint8Array,
-    salt: Uint8Array,
-    opsLimit: number,
-    memLimitBytes: number,
-  ): Promise<Uint8Array>;
+  pwhashArgon2id(outputLength: number, password: Uint8Array, salt: Uint8Array, opsLimit: number, memLimitBytes: number): Promise<Uint8Array>;
 }
 
 // Sizes fixed by the libsodium constructions we use.

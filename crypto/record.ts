@@ -18,13 +18,7 @@ function recordAd(label: string): Uint8Array {
 }
 
 /** encryptRecord with a given nonce (test vectors fix it; the API draws it at random). */
-export function encryptRecordWithNonce(
-  p: SodiumPrimitives,
-  key: Uint8Array,
-  label: string,
-  plaintext: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
+export function encryptRecordWithNonce(p: SodiumPrimitives, key: Uint8Array, label: string, plaintext: Uint8Array, nonce: Uint8Array): Uint8Array {
   requireBytes(key, 'record key', KEY_BYTES);
   requireBytes(plaintext, 'record');
   requireBytes(nonce, 'nonce', AEAD_NONCE_BYTES);

@@ -10,14 +10,7 @@ import { bodyCiphertextSize, bodyPlaintextSize, createBodyDecryptor, createBodyE
 import { newIdentity, openIdentity } from './identity.ts';
 import { unwrapKey, wrapKey } from './key-slot.ts';
 import { deriveFromPassword, fakeSalt, newPasswordSalt, verifierOf } from './keys.ts';
-import {
-  decryptMetadata,
-  encryptMetadata,
-  isSealedContentKey,
-  openContentKey,
-  sealContentKey,
-  wrapContentKey,
-} from './message.ts';
+import { decryptMetadata, encryptMetadata, isSealedContentKey, openContentKey, sealContentKey, wrapContentKey } from './message.ts';
 import { decryptRecord, encryptRecord } from './record.ts';
 import { deriveSearchIndexKeys } from './search-index-keys.ts';
 import { verifySecretstreamLayout } from './secretstream-state.ts';
@@ -73,8 +66,7 @@ export function createSealpostCrypto(p: SodiumPrimitives): SealpostCrypto {
     createBodyDecryptor: (contentKey) => createBodyDecryptor(p, contentKey),
     bodyCiphertextSize,
     bodyPlaintextSize,
-    decryptBodyRange: (contentKey, read, ciphertextSize, start, end) =>
-      decryptBodyRange(p, contentKey, read, ciphertextSize, start, end),
+    decryptBodyRange: (contentKey, read, ciphertextSize, start, end) => decryptBodyRange(p, contentKey, read, ciphertextSize, start, end),
 
     deriveSearchIndexKeys: (masterKey) => deriveSearchIndexKeys(p, masterKey),
 

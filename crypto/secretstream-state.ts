@@ -10,13 +10,7 @@
 // chunks 0..i-1 alone, which lets a reader jump to chunk i without decrypting the others.
 
 import type { SecretstreamState, SodiumPrimitives } from './primitives.ts';
-import {
-  KEY_BYTES,
-  SECRETSTREAM_MAC_BYTES,
-  SECRETSTREAM_STATE_BYTES,
-  SECRETSTREAM_TAG_FINAL,
-  SECRETSTREAM_TAG_MESSAGE,
-} from './primitives.ts';
+import { KEY_BYTES, SECRETSTREAM_MAC_BYTES, SECRETSTREAM_STATE_BYTES, SECRETSTREAM_TAG_FINAL, SECRETSTREAM_TAG_MESSAGE } from './primitives.ts';
 
 const COUNTER_OFFSET = 32;
 const INONCE_OFFSET = 36;

@@ -184,7 +184,10 @@ function interpretMailbox(segment: Token[]): MailboxAddress | null {
     if (isSpecial(inner[0], '@')) {
       const colon = inner.findIndex((token) => isSpecial(token, ':'));
       if (colon >= 0) {
-        route = inner.slice(0, colon).map((token) => token.lexical).join('');
+        route = inner
+          .slice(0, colon)
+          .map((token) => token.lexical)
+          .join('');
         inner = inner.slice(colon + 1);
       }
     }

@@ -4,15 +4,35 @@
 // asks for the Date header, falling back to INTERNALDATE when it cannot be parsed).
 
 const MONTHS: Readonly<Record<string, number>> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
 };
 
 /** RFC 5322 section 4.3 obs-zone offsets in minutes. Military single letters are treated
  * as +0000, as that section requires (their meaning was historically reversed). */
 const NAMED_ZONES: Readonly<Record<string, number>> = {
-  ut: 0, utc: 0, gmt: 0, z: 0,
-  edt: -4 * 60, est: -5 * 60, cdt: -5 * 60, cst: -6 * 60,
-  mdt: -6 * 60, mst: -7 * 60, pdt: -7 * 60, pst: -8 * 60,
+  ut: 0,
+  utc: 0,
+  gmt: 0,
+  z: 0,
+  edt: -4 * 60,
+  est: -5 * 60,
+  cdt: -5 * 60,
+  cst: -6 * 60,
+  mdt: -6 * 60,
+  mst: -7 * 60,
+  pdt: -7 * 60,
+  pst: -8 * 60,
 };
 
 const MINUTE_MS = 60_000;
@@ -24,8 +44,7 @@ const MAX_ZONE_MINUTES = 24 * 60 - 1;
 const RFC5322_DATE =
   /^(?:[a-z]+\s*,?\s*)?(\d{1,2})[\s-]+([a-z]{3})[a-z]*\.?[\s-]+(\d{2,4})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?\s*(?:([+-])(\d{2}):?(\d{2})|([a-z]{1,5}))?/i;
 
-const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})[t\s](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(?:(z)|([+-])(\d{2}):?(\d{2}))?/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})[t\s](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(?:(z)|([+-])(\d{2}):?(\d{2}))?/i;
 
 /** Epoch milliseconds of a Date header value, or null when it cannot be understood. */
 export function parseMailDate(value: string | null): number | null {

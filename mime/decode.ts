@@ -31,8 +31,20 @@ function isValidUtf8(bytes: Uint8Array): boolean {
 
 /** Labels that promise ASCII but are routinely used for unlabelled 8-bit text. */
 const UNLABELLED_CHARSETS = new Set([
-  '', 'us-ascii', 'ascii', 'us_ascii', 'ansi_x3.4-1968', 'iso646-us', 'default', 'unknown',
-  'unknown-8bit', 'x-unknown', '7bit', '8bit', 'none', 'charset',
+  '',
+  'us-ascii',
+  'ascii',
+  'us_ascii',
+  'ansi_x3.4-1968',
+  'iso646-us',
+  'default',
+  'unknown',
+  'unknown-8bit',
+  'x-unknown',
+  '7bit',
+  '8bit',
+  'none',
+  'charset',
 ]);
 
 function isKnownToWhatwg(label: string): boolean {

@@ -10,6 +10,7 @@
 const HIDDEN_CONTENT_ELEMENTS = new Set(['script', 'style', 'title', 'head', 'template', 'noscript']);
 
 /** Elements that start a new line when rendered. */
+// biome-ignore format: a list of words reads best packed
 const BLOCK_ELEMENTS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'br', 'dd', 'div', 'dl', 'dt',
   'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
@@ -127,6 +128,7 @@ const LATIN1_ENTITY_NAMES = (
 ).split(' ');
 const FIRST_LATIN1_ENTITY = 0xa0;
 
+// biome-ignore format: a table of pairs reads best packed
 const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map<string, string>([
   ...LATIN1_ENTITY_NAMES.map((name, index): [string, string] => [name, String.fromCharCode(FIRST_LATIN1_ENTITY + index)]),
   ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"],

@@ -113,8 +113,14 @@ export function toBodyStructure(summary: MessageSummary, options: { extensible: 
 /** What Dovecot sends for a multipart that has no parts, which the grammar forbids. */
 function emptyTextPart(): ImapValue[] {
   return [
-    imapString('text'), imapString('plain'), [imapString('charset'), imapString(DEFAULT_CHARSET)],
-    NIL, NIL, imapString(DEFAULT_ENCODING), imapNumber(0), imapNumber(0),
+    imapString('text'),
+    imapString('plain'),
+    [imapString('charset'), imapString(DEFAULT_CHARSET)],
+    NIL,
+    NIL,
+    imapString(DEFAULT_ENCODING),
+    imapNumber(0),
+    imapNumber(0),
   ];
 }
 
@@ -251,7 +257,13 @@ export function selectHeaderFields(header: Uint8Array, names: readonly string[],
       closeField(position);
       fieldStart = position;
       const colon = header.subarray(position, lineEnd).indexOf(COLON);
-      const name = colon < 0 ? null : new TextDecoder('latin1').decode(header.subarray(position, position + colon)).trim().toLowerCase();
+      const name =
+        colon < 0
+          ? null
+          : new TextDecoder('latin1')
+              .decode(header.subarray(position, position + colon))
+              .trim()
+              .toLowerCase();
       fieldSelected = name === null ? exclude : wanted.has(name) !== exclude;
     }
     position = lineEnd;

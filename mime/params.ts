@@ -200,7 +200,7 @@ function percentDecode(text: string): Uint8Array {
 function percentEncode(text: string): string {
   let output = '';
   for (const byte of new TextEncoder().encode(text)) {
-    const isAttributeChar = byte > 0x20 && byte < 0x7f && !"()<>@,;:\\\"/[]?=*'%".includes(String.fromCharCode(byte));
+    const isAttributeChar = byte > 0x20 && byte < 0x7f && !'()<>@,;:\\"/[]?=*\'%'.includes(String.fromCharCode(byte));
     output += isAttributeChar ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return output;

@@ -14,16 +14,7 @@
 // to the boundary; a part without Content-Type is text/plain, or message/rfc822 inside
 // multipart/digest; a multipart without a usable boundary has no children.
 
-import type {
-  AddressEntry,
-  AttachmentInfo,
-  DefectCode,
-  Envelope,
-  MailboxAddress,
-  MessageSummary,
-  MimePart,
-  SortKeys,
-} from './types.ts';
+import type { AddressEntry, AttachmentInfo, DefectCode, Envelope, MailboxAddress, MessageSummary, MimePart, SortKeys } from './types.ts';
 import { SUMMARY_VERSION } from './types.ts';
 import { addressSpec, isMailbox, parseAddressList, unquoteLocalPart } from './address.ts';
 import { extractBaseSubject } from './base-subject.ts';
@@ -88,13 +79,15 @@ const TAB = 0x09;
 const COLON = 0x3a;
 
 const CONTENT_FIELDS = new Set([
-  'content-type', 'content-transfer-encoding', 'content-id', 'content-description',
-  'content-disposition', 'content-language', 'content-location',
+  'content-type',
+  'content-transfer-encoding',
+  'content-id',
+  'content-description',
+  'content-disposition',
+  'content-language',
+  'content-location',
 ]);
-const MESSAGE_FIELDS = new Set([
-  'date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to',
-  'message-id', 'references',
-]);
+const MESSAGE_FIELDS = new Set(['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id', 'references']);
 const IDENTITY_ENCODINGS = new Set([undefined, '7bit', '8bit', 'binary']);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 2045 token excludes CTLs.
 const MIME_TOKEN = /^[^\x00-\x20()<>@,;:\\"/[\]?=\x7f-\uffff]+$/;
@@ -438,7 +431,10 @@ class StreamingAnalyzer {
     }
     const language = fields.get('content-language');
     if (language !== undefined) {
-      const tags = removeComments(language).split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+      const tags = removeComments(language)
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== '');
       if (tags.length > 0) part.language = tags;
     }
     const location = fields.get('content-location')?.trim();
@@ -533,10 +529,7 @@ class StreamingAnalyzer {
     });
   }
 
-  private openFrame(
-    part: MimePart,
-    placement: Pick<Frame, 'isMessageRoot' | 'owner' | 'inDigest' | 'messageDepth' | 'containerDepth'>,
-  ): Frame {
+  private openFrame(part: MimePart, placement: Pick<Frame, 'isMessageRoot' | 'owner' | 'inDigest' | 'messageDepth' | 'containerDepth'>): Frame {
     const frame: Frame = {
       isMessageRoot: placement.isMessageRoot,
       owner: placement.owner,

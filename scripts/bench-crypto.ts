@@ -40,7 +40,11 @@ async function benchmark(crypto: SealpostCrypto): Promise<Map<string, number>> {
   const contentKey = crypto.newContentKey();
   const kek = crypto.randomBytes(32);
 
-  for (const [label, size] of [['4 KiB', 4096], ['64 KiB', 65536], ['1 MiB', 1024 * 1024]] as const) {
+  for (const [label, size] of [
+    ['4 KiB', 4096],
+    ['64 KiB', 65536],
+    ['1 MiB', 1024 * 1024],
+  ] as const) {
     const plaintext = crypto.randomBytes(size);
     results.set(`body encrypt ${label}`, await microsecondsPerRun(() => encryptBody(crypto, contentKey, plaintext)));
   }

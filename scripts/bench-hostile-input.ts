@@ -53,7 +53,11 @@ const piece = encoder.encode('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2
 const pieces = Math.ceil((20 * 1024 * 1024) / piece.length);
 timed('  20 MiB base64 attachment in 64 KiB pieces', () => {
   const analyzer = createMessageAnalyzer();
-  analyzer.push(encoder.encode('Content-Type: multipart/mixed; boundary="big"\r\n\r\n--big\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n'));
+  analyzer.push(
+    encoder.encode(
+      'Content-Type: multipart/mixed; boundary="big"\r\n\r\n--big\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+    ),
+  );
   for (let index = 0; index < pieces; index++) analyzer.push(piece);
   analyzer.push(encoder.encode('\r\n--big--\r\n'));
   analyzer.finish();
@@ -70,7 +74,9 @@ async function pagedScans(kv: KvStore): Promise<void> {
   const total = 100_000;
   const key = (index: number) => `big/${String(index).padStart(6, '0')}`;
   for (let start = 0; start < total; start += 5000) {
-    await kv.batch(Array.from({ length: 5000 }, (_, offset) => ({ type: 'put' as const, key: key(start + offset), value: encoder.encode(String(start + offset)) })));
+    await kv.batch(
+      Array.from({ length: 5000 }, (_, offset) => ({ type: 'put' as const, key: key(start + offset), value: encoder.encode(String(start + offset)) })),
+    );
   }
   await timedAsync(`  200 pages of 50 in 100,000 keys`, async () => {
     for (let probe = 0; probe < 200; probe++) {

@@ -25,7 +25,10 @@ function parse(line: string): () => void {
 }
 
 bench('feed+next  a1 UID FETCH 1:* (FLAGS ENVELOPE)', parse('a1 UID FETCH 1:* (FLAGS ENVELOPE)\r\n'));
-bench('feed+next  a2 FETCH 1:50 (UID FLAGS BODY.PEEK[HEADER.FIELDS ..])', parse('a2 FETCH 1:50 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Subject Date)])\r\n'));
+bench(
+  'feed+next  a2 FETCH 1:50 (UID FLAGS BODY.PEEK[HEADER.FIELDS ..])',
+  parse('a2 FETCH 1:50 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Subject Date)])\r\n'),
+);
 bench('feed+next  a3 UID STORE 1:5 +FLAGS.SILENT (\\Seen)', parse('a3 UID STORE 1:5 +FLAGS.SILENT (\\Seen)\r\n'));
 bench('feed+next  a4 UID SEARCH OR FROM "x" SUBJECT "y" SINCE ...', parse('a4 UID SEARCH OR FROM "alice" SUBJECT "report" SINCE 1-Feb-2024 UNDELETED\r\n'));
 bench('feed+next  a5 SELECT INBOX (CONDSTORE)', parse('a5 SELECT INBOX (CONDSTORE)\r\n'));
@@ -45,15 +48,22 @@ bench('serialize  * n FETCH (UID FLAGS RFC822.SIZE MODSEQ)', () => serializeResp
 const envelope: Response = {
   type: 'fetch',
   seq: 1,
-  items: [{
-    item: 'ENVELOPE',
-    value: [
-      { type: 'string', value: 'Wed, 17 Jul 1996 02:23:25 -0700 (PDT)' },
-      { type: 'string', value: 'IMAP4rev1 WG mtg summary and minutes' },
-      [[{ type: 'string', value: 'Terry Gray' }, { type: 'nil' }, { type: 'string', value: 'gray' }, { type: 'string', value: 'cac.washington.edu' }]],
-      { type: 'nil' }, { type: 'nil' }, { type: 'nil' }, { type: 'nil' }, { type: 'nil' }, { type: 'nil' },
-      { type: 'string', value: '<B27397-0100000@cac.washington.edu>' },
-    ],
-  }],
+  items: [
+    {
+      item: 'ENVELOPE',
+      value: [
+        { type: 'string', value: 'Wed, 17 Jul 1996 02:23:25 -0700 (PDT)' },
+        { type: 'string', value: 'IMAP4rev1 WG mtg summary and minutes' },
+        [[{ type: 'string', value: 'Terry Gray' }, { type: 'nil' }, { type: 'string', value: 'gray' }, { type: 'string', value: 'cac.washington.edu' }]],
+        { type: 'nil' },
+        { type: 'nil' },
+        { type: 'nil' },
+        { type: 'nil' },
+        { type: 'nil' },
+        { type: 'nil' },
+        { type: 'string', value: '<B27397-0100000@cac.washington.edu>' },
+      ],
+    },
+  ],
 };
 bench('serialize  * n FETCH (ENVELOPE (...))', () => serializeResponse(envelope));

@@ -93,8 +93,13 @@ async function startSealpostTarget(): Promise<{ target: Target; users: User[]; c
     await store.close();
   }
   const settings = [
-    'listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 'web.enabled=false', 'pop3.enabled=false', 'log.level=warn',
-    'billing.enabled=false', `imap.limits.maxConnectionsPerAccount=${IDLE + CLIENTS}`,
+    'listenAddress=127.0.0.1',
+    ...EPHEMERAL_PORT_SETTINGS,
+    'web.enabled=false',
+    'pop3.enabled=false',
+    'log.level=warn',
+    'billing.enabled=false',
+    `imap.limits.maxConnectionsPerAccount=${IDLE + CLIENTS}`,
   ];
   let server = await startServerProcess(dataDir, settings);
   const target: Target = {
@@ -131,12 +136,14 @@ async function session(port: number, user: User): Promise<ImapLoadClient> {
 
 async function seed(target: Target, list: User[]): Promise<number> {
   const started = performance.now();
-  await Promise.all(list.map(async (user, index) => {
-    const client = await session(target.port, user);
-    for (let i = 0; i < MESSAGES; i++) await client.append('INBOX', sampleMessage(index, i, user.address).bytes, i % 3 === 0 ? '\\Seen' : '');
-    await client.command('LOGOUT');
-    client.close();
-  }));
+  await Promise.all(
+    list.map(async (user, index) => {
+      const client = await session(target.port, user);
+      for (let i = 0; i < MESSAGES; i++) await client.append('INBOX', sampleMessage(index, i, user.address).bytes, i % 3 === 0 ? '\\Seen' : '');
+      await client.command('LOGOUT');
+      client.close();
+    }),
+  );
   return (list.length * MESSAGES) / ((performance.now() - started) / 1000);
 }
 
@@ -152,43 +159,45 @@ async function runProfile(target: Target, list: User[], profile: 'login' | 'sess
   const cpuBefore = treeCpuSeconds(target.pid);
   const started = performance.now();
   const stopAt = started + SECONDS * 1000;
-  await Promise.all(list.map(async (user, index) => {
-    let cycle = 0;
-    let client: ImapLoadClient | undefined;
-    while (performance.now() < stopAt) {
-      try {
-        if (!client) client = await timed('LOGIN', () => session(target.port, user));
-        const c = client;
-        await timed('LIST', () => c.command('LIST "" "*"'));
-        await timed('STATUS', () => c.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'));
-        await timed('SELECT', () => c.command('SELECT INBOX'));
-        await timed('FETCH envelopes', () => c.command(`UID FETCH ${MESSAGES - ENVELOPES + 1}:${MESSAGES} (UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE)`));
-        const uid = 1 + ((cycle * 7919 + index * 31) % MESSAGES);
-        await timed('FETCH body', () => c.command(`UID FETCH ${uid} (BODY.PEEK[])`));
-        await timed('STORE', () => c.command(`UID STORE ${uid} ${cycle % 2 === 0 ? '+' : '-'}FLAGS (\\Flagged)`));
-        const appended = await timed('APPEND', () => c.append('INBOX', sampleMessage(index + 1000, cycle, user.address).bytes));
-        const newUid = Number(/APPENDUID \d+ (\d+)/.exec(appended)![1]);
-        await timed('SEARCH', () => c.command('UID SEARCH UNSEEN SUBJECT "report"'));
-        await timed('STORE', () => c.command(`UID STORE ${newUid} +FLAGS.SILENT (\\Deleted)`));
-        await timed('EXPUNGE', () => c.command(`UID EXPUNGE ${newUid}`));
-        if (profile === 'login') {
-          await timed('LOGOUT', () => c.command('LOGOUT'));
-          c.close();
+  await Promise.all(
+    list.map(async (user, index) => {
+      let cycle = 0;
+      let client: ImapLoadClient | undefined;
+      while (performance.now() < stopAt) {
+        try {
+          if (!client) client = await timed('LOGIN', () => session(target.port, user));
+          const c = client;
+          await timed('LIST', () => c.command('LIST "" "*"'));
+          await timed('STATUS', () => c.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'));
+          await timed('SELECT', () => c.command('SELECT INBOX'));
+          await timed('FETCH envelopes', () => c.command(`UID FETCH ${MESSAGES - ENVELOPES + 1}:${MESSAGES} (UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE)`));
+          const uid = 1 + ((cycle * 7919 + index * 31) % MESSAGES);
+          await timed('FETCH body', () => c.command(`UID FETCH ${uid} (BODY.PEEK[])`));
+          await timed('STORE', () => c.command(`UID STORE ${uid} ${cycle % 2 === 0 ? '+' : '-'}FLAGS (\\Flagged)`));
+          const appended = await timed('APPEND', () => c.append('INBOX', sampleMessage(index + 1000, cycle, user.address).bytes));
+          const newUid = Number(/APPENDUID \d+ (\d+)/.exec(appended)![1]);
+          await timed('SEARCH', () => c.command('UID SEARCH UNSEEN SUBJECT "report"'));
+          await timed('STORE', () => c.command(`UID STORE ${newUid} +FLAGS.SILENT (\\Deleted)`));
+          await timed('EXPUNGE', () => c.command(`UID EXPUNGE ${newUid}`));
+          if (profile === 'login') {
+            await timed('LOGOUT', () => c.command('LOGOUT'));
+            c.close();
+            client = undefined;
+          }
+        } catch (error) {
+          errors += 1;
+          if (errors <= 3) console.error(`  ${target.name} ${profile}: ${(error as Error).message}`);
+          client?.close();
           client = undefined;
         }
-      } catch (error) {
-        errors += 1;
-        if (errors <= 3) console.error(`  ${target.name} ${profile}: ${(error as Error).message}`);
-        client?.close();
-        client = undefined;
+        cycle += 1;
       }
-      cycle += 1;
-    }
-    if (client) {
-      await client.command('LOGOUT').catch(() => undefined);
-      client.close();
-    }
-  }));
+      if (client) {
+        await client.command('LOGOUT').catch(() => undefined);
+        client.close();
+      }
+    }),
+  );
   running = false;
   const seconds = (performance.now() - started) / 1000;
   const cpu = treeCpuSeconds(target.pid) - cpuBefore;
@@ -206,14 +215,16 @@ async function idleMemory(target: Target, list: User[]): Promise<{ perConnection
   const open = async (count: number) => {
     let next = clients.length;
     const end = clients.length + count;
-    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, async () => {
-      for (let i = next++; i < end; i = next++) {
-        const client = await session(target.port, list[i % list.length]!);
-        await client.command('SELECT INBOX');
-        await client.idle();
-        clients.push(client);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: OPEN_CONCURRENCY }, async () => {
+        for (let i = next++; i < end; i = next++) {
+          const client = await session(target.port, list[i % list.length]!);
+          await client.command('SELECT INBOX');
+          await client.idle();
+          clients.push(client);
+        }
+      }),
+    );
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 3000));
   await target.restart?.();
@@ -249,7 +260,12 @@ async function main(): Promise<void> {
       } else {
         if (dovecotProblem) continue;
         list = users(name === 'dovecot' ? 'd' : 'c').map((user) => ({ ...user, secret: randomBytes(18).toString('base64url') }));
-        const dovecot = await startDovecot({ users: list.map((user) => ({ address: user.address, password: user.secret })), crypt: name === 'dovecot-crypt', cert: sealpost.cert, key: sealpost.key });
+        const dovecot = await startDovecot({
+          users: list.map((user) => ({ address: user.address, password: user.secret })),
+          crypt: name === 'dovecot-crypt',
+          cert: sealpost.cert,
+          key: sealpost.key,
+        });
         target = { name, port: dovecot.port, pid: dovecot.pid, stop: () => dovecot.stop() };
       }
       try {
@@ -280,8 +296,10 @@ async function main(): Promise<void> {
     for (const other of ['dovecot', 'dovecot-crypt']) {
       const theirs = results[other];
       if (!theirs) continue;
-      console.log(`sealpost / ${other}: login ${(ours.login.total / theirs.login.total).toFixed(2)}x, session ${(ours.session.total / theirs.session.total).toFixed(2)}x, ` +
-        `CPU/op ${(ours.session.cpuMsPerOp / theirs.session.cpuMsPerOp).toFixed(2)}x, idle memory ${(ours.idle.perConnectionKiB / theirs.idle.perConnectionKiB).toFixed(2)}x`);
+      console.log(
+        `sealpost / ${other}: login ${(ours.login.total / theirs.login.total).toFixed(2)}x, session ${(ours.session.total / theirs.session.total).toFixed(2)}x, ` +
+          `CPU/op ${(ours.session.cpuMsPerOp / theirs.session.cpuMsPerOp).toFixed(2)}x, idle memory ${(ours.idle.perConnectionKiB / theirs.idle.perConnectionKiB).toFixed(2)}x`,
+      );
     }
   }
   console.log(JSON.stringify(results));

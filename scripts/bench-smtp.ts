@@ -90,7 +90,13 @@ async function main(): Promise<void> {
       }
       await store.close();
     }
-    const server = await startServerProcess(dataDir, ['listenAddress=127.0.0.1', ...EPHEMERAL_PORT_SETTINGS, 'web.enabled=false', 'log.level=warn', ...values.set]);
+    const server = await startServerProcess(dataDir, [
+      'listenAddress=127.0.0.1',
+      ...EPHEMERAL_PORT_SETTINGS,
+      'web.enabled=false',
+      'log.level=warn',
+      ...values.set,
+    ]);
     const port = server.ports['smtp-mx']!;
     const messages = sizes.map((size, index) => ({ to: addresses[index % addresses.length]!, body: buildMessage(addresses[index % addresses.length]!, size) }));
     const latencies: number[] = [];

@@ -262,7 +262,11 @@ async function main(): Promise<void> {
 
     const scripts = new Map<string, Buffer>();
     browser.context.on('response', (response) => {
-      if (/\.js(\?|$)/.test(response.url())) void response.body().then((body) => scripts.set(response.url(), body)).catch(() => undefined);
+      if (/\.js(\?|$)/.test(response.url()))
+        void response
+          .body()
+          .then((body) => scripts.set(response.url(), body))
+          .catch(() => undefined);
     });
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(`${origin}/#/login`, { waitUntil: 'networkidle' });
@@ -288,7 +292,9 @@ async function main(): Promise<void> {
       });
       const paintedAt = await painted;
       const timing = await page.evaluate(() =>
-        performance.getEntriesByType('resource').map((entry) => ({ name: entry.name, start: entry.startTime, end: (entry as PerformanceResourceTiming).responseEnd })),
+        performance
+          .getEntriesByType('resource')
+          .map((entry) => ({ name: entry.name, start: entry.startTime, end: (entry as PerformanceResourceTiming).responseEnd })),
       );
       const prelogin = timing.find((entry) => entry.name.endsWith('/api/auth/prelogin'))!;
       const login = timing.find((entry) => entry.name.endsWith('/api/auth/login'))!;

@@ -54,8 +54,15 @@ async function main(): Promise<void> {
   const crypto = createSealpostCrypto(p);
 
   const subkeyLabels = [
-    LABELS.authKey, LABELS.kek, LABELS.verifier, LABELS.identityKey, LABELS.contentKeyWrap, LABELS.metadataKey, LABELS.bodyKey,
-    LABELS.searchIndexKey, LABELS.searchIndexName,
+    LABELS.authKey,
+    LABELS.kek,
+    LABELS.verifier,
+    LABELS.identityKey,
+    LABELS.contentKeyWrap,
+    LABELS.metadataKey,
+    LABELS.bodyKey,
+    LABELS.searchIndexKey,
+    LABELS.searchIndexName,
   ];
   const subkeys = subkeyLabels.map((label) => {
     const key = fixed(`subkey ${label}`, 32);
@@ -154,17 +161,15 @@ async function main(): Promise<void> {
     },
   ];
 
-  const metadata = [new Uint8Array(0), new TextEncoder().encode('{"subject":"Hello","from":"alice@example.org"}')].map(
-    (plaintext, index) => {
-      const nonce = fixed(`metadata nonce ${index}`, 24);
-      return {
-        contentKey: toHex(contentKey),
-        nonce: toHex(nonce),
-        plaintext: toHex(plaintext),
-        ciphertext: toHex(encryptMetadataWithNonce(p, contentKey, plaintext, nonce)),
-      };
-    },
-  );
+  const metadata = [new Uint8Array(0), new TextEncoder().encode('{"subject":"Hello","from":"alice@example.org"}')].map((plaintext, index) => {
+    const nonce = fixed(`metadata nonce ${index}`, 24);
+    return {
+      contentKey: toHex(contentKey),
+      nonce: toHex(nonce),
+      plaintext: toHex(plaintext),
+      ciphertext: toHex(encryptMetadataWithNonce(p, contentKey, plaintext, nonce)),
+    };
+  });
 
   const bodySizes = [0, 1, 100, BODY_CHUNK_SIZE, BODY_CHUNK_SIZE + 1, 2 * BODY_CHUNK_SIZE + 5];
   const bodies = bodySizes.map((plaintextSize) => {

@@ -23,6 +23,8 @@ fi
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
+echo "== lint and format (biome.jsonc)"
+npx biome check .
 echo "== typecheck (server, crypto, tests; client components)"
 npm run --silent typecheck
 echo "== build web client"

@@ -180,7 +180,11 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       await start('https', 'implicit', web);
     }
     if (config.metrics.enabled) {
-      await start('metrics', 'none', startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget), host: config.metrics.listenAddress, port: config.metrics.port }));
+      await start(
+        'metrics',
+        'none',
+        startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget), host: config.metrics.listenAddress, port: config.metrics.port }),
+      );
     }
     jobs.scheduler.start();
     return { paths, core, store, crypto, listeners, outbound: outbound.queue, sending, jobs, close: closeAll };

@@ -3,13 +3,7 @@
 
 import sodium from 'sodium-native';
 import type { SecretstreamPullResult, SecretstreamState, SodiumPrimitives } from '../primitives.ts';
-import {
-  AEAD_TAG_BYTES,
-  BOX_SEAL_OVERHEAD,
-  KEY_BYTES,
-  SECRETSTREAM_CHUNK_OVERHEAD,
-  SECRETSTREAM_HEADER_BYTES,
-} from '../primitives.ts';
+import { AEAD_TAG_BYTES, BOX_SEAL_OVERHEAD, KEY_BYTES, SECRETSTREAM_CHUNK_OVERHEAD, SECRETSTREAM_HEADER_BYTES } from '../primitives.ts';
 
 function randomBytes(length: number): Uint8Array {
   const output = new Uint8Array(length);
@@ -88,13 +82,7 @@ function scalarmultBase(privateKey: Uint8Array): Uint8Array {
   return publicKey;
 }
 
-async function pwhashArgon2id(
-  outputLength: number,
-  password: Uint8Array,
-  salt: Uint8Array,
-  opsLimit: number,
-  memLimitBytes: number,
-): Promise<Uint8Array> {
+async function pwhashArgon2id(outputLength: number, password: Uint8Array, salt: Uint8Array, opsLimit: number, memLimitBytes: number): Promise<Uint8Array> {
   const output = new Uint8Array(outputLength);
   await sodium.crypto_pwhash_async(output, password, salt, opsLimit, memLimitBytes, sodium.crypto_pwhash_ALG_ARGON2ID13);
   return output;

@@ -32,30 +32,73 @@ export interface EmscriptenSodium {
   _free(address: Pointer): void;
   _crypto_generichash(out: Pointer, outLen: number, input: Pointer, inLenLow: number, inLenHigh: number, key: Pointer, keyLen: number): number;
   _crypto_aead_xchacha20poly1305_ietf_encrypt(
-    c: Pointer, cLenOut: Pointer, m: Pointer, mLenLow: number, mLenHigh: number,
-    ad: Pointer, adLenLow: number, adLenHigh: number, nsec: Pointer, npub: Pointer, k: Pointer,
+    c: Pointer,
+    cLenOut: Pointer,
+    m: Pointer,
+    mLenLow: number,
+    mLenHigh: number,
+    ad: Pointer,
+    adLenLow: number,
+    adLenHigh: number,
+    nsec: Pointer,
+    npub: Pointer,
+    k: Pointer,
   ): number;
   _crypto_aead_xchacha20poly1305_ietf_decrypt(
-    m: Pointer, mLenOut: Pointer, nsec: Pointer, c: Pointer, cLenLow: number, cLenHigh: number,
-    ad: Pointer, adLenLow: number, adLenHigh: number, npub: Pointer, k: Pointer,
+    m: Pointer,
+    mLenOut: Pointer,
+    nsec: Pointer,
+    c: Pointer,
+    cLenLow: number,
+    cLenHigh: number,
+    ad: Pointer,
+    adLenLow: number,
+    adLenHigh: number,
+    npub: Pointer,
+    k: Pointer,
   ): number;
   _crypto_secretstream_xchacha20poly1305_init_push(state: Pointer, header: Pointer, k: Pointer): number;
   _crypto_secretstream_xchacha20poly1305_init_pull(state: Pointer, header: Pointer, k: Pointer): number;
   _crypto_secretstream_xchacha20poly1305_push(
-    state: Pointer, c: Pointer, cLenOut: Pointer, m: Pointer, mLenLow: number, mLenHigh: number,
-    ad: Pointer, adLenLow: number, adLenHigh: number, tag: number,
+    state: Pointer,
+    c: Pointer,
+    cLenOut: Pointer,
+    m: Pointer,
+    mLenLow: number,
+    mLenHigh: number,
+    ad: Pointer,
+    adLenLow: number,
+    adLenHigh: number,
+    tag: number,
   ): number;
   _crypto_secretstream_xchacha20poly1305_pull(
-    state: Pointer, m: Pointer, mLenOut: Pointer, tagOut: Pointer, c: Pointer, cLenLow: number, cLenHigh: number,
-    ad: Pointer, adLenLow: number, adLenHigh: number,
+    state: Pointer,
+    m: Pointer,
+    mLenOut: Pointer,
+    tagOut: Pointer,
+    c: Pointer,
+    cLenLow: number,
+    cLenHigh: number,
+    ad: Pointer,
+    adLenLow: number,
+    adLenHigh: number,
   ): number;
   _crypto_secretstream_xchacha20poly1305_statebytes(): number;
   _crypto_box_seal(c: Pointer, m: Pointer, mLenLow: number, mLenHigh: number, pk: Pointer): number;
   _crypto_box_seal_open(m: Pointer, c: Pointer, cLenLow: number, cLenHigh: number, pk: Pointer, sk: Pointer): number;
   _crypto_scalarmult_base(q: Pointer, n: Pointer): number;
   _crypto_pwhash(
-    out: Pointer, outLenLow: number, outLenHigh: number, password: Pointer, passwordLenLow: number, passwordLenHigh: number,
-    salt: Pointer, opsLimitLow: number, opsLimitHigh: number, memLimit: number, algorithm: number,
+    out: Pointer,
+    outLenLow: number,
+    outLenHigh: number,
+    password: Pointer,
+    passwordLenLow: number,
+    passwordLenHigh: number,
+    salt: Pointer,
+    opsLimitLow: number,
+    opsLimitHigh: number,
+    memLimit: number,
+    algorithm: number,
   ): number;
   _crypto_pwhash_alg_argon2id13(): number;
 }
@@ -172,10 +215,7 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
       const output = s.alloc(outputLength);
       const input = s.copyIn(message);
       const keyPointer = key ? s.copyIn(key) : NULL;
-      check(
-        lib._crypto_generichash(output, outputLength, input, message.length, HIGH_WORD_ZERO, keyPointer, key?.length ?? 0),
-        'crypto_generichash',
-      );
+      check(lib._crypto_generichash(output, outputLength, input, message.length, HIGH_WORD_ZERO, keyPointer, key?.length ?? 0), 'crypto_generichash');
       return s.copyOut(output, outputLength);
     });
   }
@@ -185,8 +225,17 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
       const outputLength = plaintext.length + AEAD_TAG_BYTES;
       const output = s.alloc(outputLength);
       const status = lib._crypto_aead_xchacha20poly1305_ietf_encrypt(
-        output, NULL, s.copyIn(plaintext), plaintext.length, HIGH_WORD_ZERO,
-        s.copyIn(ad), ad.length, HIGH_WORD_ZERO, NULL, s.copyIn(nonce), s.copyIn(key),
+        output,
+        NULL,
+        s.copyIn(plaintext),
+        plaintext.length,
+        HIGH_WORD_ZERO,
+        s.copyIn(ad),
+        ad.length,
+        HIGH_WORD_ZERO,
+        NULL,
+        s.copyIn(nonce),
+        s.copyIn(key),
       );
       check(status, 'crypto_aead_xchacha20poly1305_ietf_encrypt');
       return s.copyOut(output, outputLength);
@@ -199,8 +248,17 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
       const outputLength = ciphertext.length - AEAD_TAG_BYTES;
       const output = s.alloc(outputLength);
       const status = lib._crypto_aead_xchacha20poly1305_ietf_decrypt(
-        output, NULL, NULL, s.copyIn(ciphertext), ciphertext.length, HIGH_WORD_ZERO,
-        s.copyIn(ad), ad.length, HIGH_WORD_ZERO, s.copyIn(nonce), s.copyIn(key),
+        output,
+        NULL,
+        NULL,
+        s.copyIn(ciphertext),
+        ciphertext.length,
+        HIGH_WORD_ZERO,
+        s.copyIn(ad),
+        ad.length,
+        HIGH_WORD_ZERO,
+        s.copyIn(nonce),
+        s.copyIn(key),
       );
       return status === 0 ? s.copyOut(output, outputLength) : null;
     });
@@ -216,10 +274,7 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
 
   function secretstreamInitPull(state: SecretstreamState, header: Uint8Array, key: Uint8Array): void {
     withState(state, (s, statePointer) => {
-      check(
-        lib._crypto_secretstream_xchacha20poly1305_init_pull(statePointer, s.copyIn(header), s.copyIn(key)),
-        'secretstream init_pull',
-      );
+      check(lib._crypto_secretstream_xchacha20poly1305_init_pull(statePointer, s.copyIn(header), s.copyIn(key)), 'secretstream init_pull');
     });
   }
 
@@ -228,8 +283,16 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
       const outputLength = plaintext.length + SECRETSTREAM_CHUNK_OVERHEAD;
       const output = s.alloc(outputLength);
       const status = lib._crypto_secretstream_xchacha20poly1305_push(
-        statePointer, output, NULL, s.copyIn(plaintext), plaintext.length, HIGH_WORD_ZERO,
-        NULL, 0, HIGH_WORD_ZERO, tag,
+        statePointer,
+        output,
+        NULL,
+        s.copyIn(plaintext),
+        plaintext.length,
+        HIGH_WORD_ZERO,
+        NULL,
+        0,
+        HIGH_WORD_ZERO,
+        tag,
       );
       check(status, 'secretstream push');
       return s.copyOut(output, outputLength);
@@ -243,8 +306,16 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
       const output = s.alloc(outputLength);
       const tag = s.alloc(1);
       const status = lib._crypto_secretstream_xchacha20poly1305_pull(
-        statePointer, output, NULL, tag, s.copyIn(ciphertext), ciphertext.length, HIGH_WORD_ZERO,
-        NULL, 0, HIGH_WORD_ZERO,
+        statePointer,
+        output,
+        NULL,
+        tag,
+        s.copyIn(ciphertext),
+        ciphertext.length,
+        HIGH_WORD_ZERO,
+        NULL,
+        0,
+        HIGH_WORD_ZERO,
       );
       if (status !== 0) return null;
       return { plaintext: s.copyOut(output, outputLength), tag: lib.HEAPU8[tag]! };
@@ -255,10 +326,7 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
     return withScratch((s) => {
       const outputLength = message.length + BOX_SEAL_OVERHEAD;
       const output = s.alloc(outputLength);
-      check(
-        lib._crypto_box_seal(output, s.copyIn(message), message.length, HIGH_WORD_ZERO, s.copyIn(publicKey)),
-        'crypto_box_seal',
-      );
+      check(lib._crypto_box_seal(output, s.copyIn(message), message.length, HIGH_WORD_ZERO, s.copyIn(publicKey)), 'crypto_box_seal');
       return s.copyOut(output, outputLength);
     });
   }
@@ -268,9 +336,7 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
     return withScratch((s) => {
       const outputLength = ciphertext.length - BOX_SEAL_OVERHEAD;
       const output = s.alloc(outputLength);
-      const status = lib._crypto_box_seal_open(
-        output, s.copyIn(ciphertext), ciphertext.length, HIGH_WORD_ZERO, s.copyIn(publicKey), s.copyIn(privateKey),
-      );
+      const status = lib._crypto_box_seal_open(output, s.copyIn(ciphertext), ciphertext.length, HIGH_WORD_ZERO, s.copyIn(publicKey), s.copyIn(privateKey));
       return status === 0 ? s.copyOut(output, outputLength) : null;
     });
   }
@@ -283,18 +349,21 @@ function createWasmPrimitives(lib: EmscriptenSodium): SodiumPrimitives {
     });
   }
 
-  async function pwhashArgon2id(
-    outputLength: number,
-    password: Uint8Array,
-    salt: Uint8Array,
-    opsLimit: number,
-    memLimitBytes: number,
-  ): Promise<Uint8Array> {
+  async function pwhashArgon2id(outputLength: number, password: Uint8Array, salt: Uint8Array, opsLimit: number, memLimitBytes: number): Promise<Uint8Array> {
     return withScratch((s) => {
       const output = s.alloc(outputLength);
       const status = lib._crypto_pwhash(
-        output, outputLength, HIGH_WORD_ZERO, s.copyIn(password), password.length, HIGH_WORD_ZERO,
-        s.copyIn(salt), opsLimit, HIGH_WORD_ZERO, memLimitBytes, lib._crypto_pwhash_alg_argon2id13(),
+        output,
+        outputLength,
+        HIGH_WORD_ZERO,
+        s.copyIn(password),
+        password.length,
+        HIGH_WORD_ZERO,
+        s.copyIn(salt),
+        opsLimit,
+        HIGH_WORD_ZERO,
+        memLimitBytes,
+        lib._crypto_pwhash_alg_argon2id13(),
       );
       check(status, 'crypto_pwhash (out of memory?)');
       return s.copyOut(output, outputLength);
@@ -334,4 +403,3 @@ export async function loadWasmModule(): Promise<EmscriptenSodium> {
 export async function loadWasmPrimitives(): Promise<SodiumPrimitives> {
   return createWasmPrimitives(await loadWasmModule());
 }
-

@@ -91,13 +91,17 @@ userdb {
 }
 mail_location = maildir:~/Maildir
 mail_attribute_dict = file:%h/dovecot-attributes
-${options.crypt ? `mail_plugins = $mail_plugins mail_crypt
+${
+  options.crypt
+    ? `mail_plugins = $mail_plugins mail_crypt
 plugin {
   mail_crypt_curve = secp521r1
   mail_crypt_save_version = 2
   mail_crypt_require_encrypted_user_key = yes
 }
-` : ''}default_client_limit = 5000
+`
+    : ''
+}default_client_limit = 5000
 default_process_limit = 100
 service imap-login {
   inet_listener imap {
@@ -134,7 +138,18 @@ protocol imap {
   await waitForPort(port);
   if (options.crypt) {
     for (const user of options.users) {
-      await run('doveadm', ['-c', config, '-o', `plugin/mail_crypt_private_password=${user.password}`, 'mailbox', 'cryptokey', 'generate', '-u', user.address, '-U']);
+      await run('doveadm', [
+        '-c',
+        config,
+        '-o',
+        `plugin/mail_crypt_private_password=${user.password}`,
+        'mailbox',
+        'cryptokey',
+        'generate',
+        '-u',
+        user.address,
+        '-U',
+      ]);
     }
   }
   return {

@@ -4,8 +4,22 @@
 
 const FIRST = ['Anna', 'Jonas', 'Leonie', 'Paul', 'Marie', 'Lukas', 'Sofia', 'Elias', 'Emma', 'Noah', 'Mia', 'Ben', 'Zoë', 'Jürgen'];
 const LAST = ['Müller', 'Schmidt', 'Meyer', 'Wagner', 'Becker', 'Hoffmann', 'Koch', 'Richter', 'Klein', 'Wolf', 'Neumann'];
-const TOPICS = ['budget review', 'meeting notes', 'holiday plans', 'invoice 2025-03', 'project kickoff', 'server migration', 'quarterly report', 'team lunch', 'contract draft', 'travel booking'];
-const WORDS = 'the a of to and in that is for it with as was on be at by this had not are but from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(' ');
+const TOPICS = [
+  'budget review',
+  'meeting notes',
+  'holiday plans',
+  'invoice 2025-03',
+  'project kickoff',
+  'server migration',
+  'quarterly report',
+  'team lunch',
+  'contract draft',
+  'travel booking',
+];
+const WORDS =
+  'the a of to and in that is for it with as was on be at by this had not are but from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+    ' ',
+  );
 
 export function prng(seed: number): () => number {
   let state = seed >>> 0 || 1;
@@ -48,7 +62,11 @@ export interface SampleMessage {
 export function sampleMessage(seed: number, index: number, to: string): SampleMessage {
   const random = prng(seed * 1_000_003 + index + 1);
   const name = `${pick(random, FIRST)} ${pick(random, LAST)}`;
-  const from = `${encodedHeader(name)} <${name.toLowerCase().normalize('NFKD').replace(/[^a-z ]/g, '').replace(' ', '.')}@example.com>`;
+  const from = `${encodedHeader(name)} <${name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z ]/g, '')
+    .replace(' ', '.')}@example.com>`;
   const topic = pick(random, TOPICS);
   const reply = index > 0 && random() < 0.4;
   const subject = `${reply ? 'Re: ' : ''}${topic} ${Math.floor(random() * 50)}`;
@@ -73,8 +91,16 @@ export function sampleMessage(seed: number, index: number, to: string): SampleMe
     const boundary = `b${seed}x${index}`;
     const html = `<html><body><p>${text.replace(/\r\n/g, ' ')}</p></body></html>`;
     const alternative = [
-      `--${boundary}a`, 'Content-Type: text/plain; charset=utf-8', '', text,
-      `--${boundary}a`, 'Content-Type: text/html; charset=utf-8', '', html, `--${boundary}a--`, '',
+      `--${boundary}a`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      text,
+      `--${boundary}a`,
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      html,
+      `--${boundary}a--`,
+      '',
     ].join('\r\n');
     if (kind < 0.8) {
       headers.push(`Content-Type: multipart/alternative; boundary="${boundary}a"`);
@@ -84,9 +110,18 @@ export function sampleMessage(seed: number, index: number, to: string): SampleMe
       for (let i = 0; i < attachment.length; i++) attachment[i] = Math.floor(random() * 256);
       headers.push(`Content-Type: multipart/mixed; boundary="${boundary}m"`);
       body = [
-        `--${boundary}m`, `Content-Type: multipart/alternative; boundary="${boundary}a"`, '', alternative,
-        `--${boundary}m`, 'Content-Type: application/pdf; name="report.pdf"', 'Content-Disposition: attachment; filename="report.pdf"',
-        'Content-Transfer-Encoding: base64', '', attachment.toString('base64').replace(/.{76}/g, '$&\r\n'), `--${boundary}m--`, '',
+        `--${boundary}m`,
+        `Content-Type: multipart/alternative; boundary="${boundary}a"`,
+        '',
+        alternative,
+        `--${boundary}m`,
+        'Content-Type: application/pdf; name="report.pdf"',
+        'Content-Disposition: attachment; filename="report.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        attachment.toString('base64').replace(/.{76}/g, '$&\r\n'),
+        `--${boundary}m--`,
+        '',
       ].join('\r\n');
     }
   }

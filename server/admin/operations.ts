@@ -50,7 +50,11 @@ export interface AdminMethods {
   'stats.daily'(params: { fromDay?: Day }): Promise<{ days: DailyTotals[] }>;
   'retention.run'(params: { dryRun: boolean }, context?: AdminCallContext): Promise<RetentionReport>;
   'backup.create'(params: Record<string, never>): Promise<{ id: string; createdAt: number; entries: number; blobs: number; bytes: number; newBlobs: number }>;
-  'backup.restore'(params: { id: string; address?: string; replace?: boolean }): Promise<
+  'backup.restore'(params: {
+    id: string;
+    address?: string;
+    replace?: boolean;
+  }): Promise<
     { kind: 'account'; id: string; address: string; messages: number; blobs: number } | { kind: 'all'; accounts: number; blobs: number; entries: number }
   >;
 }

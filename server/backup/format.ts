@@ -57,7 +57,10 @@ export function isBackupId(text: string): boolean {
 }
 
 export function backupIdFor(time: number, random: string): string {
-  return `${new Date(time).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${random}`;
+  return `${new Date(time)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}-${random}`;
 }
 
 export function poolPath(directory: string, blobId: string): string {

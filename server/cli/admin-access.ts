@@ -22,11 +22,15 @@ export async function openAdmin(dataDir: string, config: Config, crypto: Sealpos
   if ((await core.domains.list()).length === 0) await core.domains.add(config.demoDomain);
   // The spool key is read only when a queue command needs it (a fresh data dir may lack it).
   const spool = async () => new OutboundSpool(store, crypto, await readServerKey(paths.spoolKey), core.clock);
-  const methods: AdminMethods = adminOperations(core, {
-    list: async () => offlineQueueAdmin(await spool(), core.clock).list(),
-    retry: async (id) => offlineQueueAdmin(await spool(), core.clock).retry(id),
-    delete: async (id) => offlineQueueAdmin(await spool(), core.clock).delete(id),
-  }, new ServiceJobs(core, store, config, dataDir, createLogger(config.log.level)));
+  const methods: AdminMethods = adminOperations(
+    core,
+    {
+      list: async () => offlineQueueAdmin(await spool(), core.clock).list(),
+      retry: async (id) => offlineQueueAdmin(await spool(), core.clock).retry(id),
+      delete: async (id) => offlineQueueAdmin(await spool(), core.clock).delete(id),
+    },
+    new ServiceJobs(core, store, config, dataDir, createLogger(config.log.level)),
+  );
   return {
     via: 'store',
     call: async (method, params, options) => {

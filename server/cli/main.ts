@@ -60,9 +60,7 @@ function overview(group?: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const command = COMMANDS.filter((candidate) => candidate.path.every((word, index) => argv[index] === word)).sort(
-    (a, b) => b.path.length - a.path.length,
-  )[0];
+  const command = COMMANDS.filter((candidate) => candidate.path.every((word, index) => argv[index] === word)).sort((a, b) => b.path.length - a.path.length)[0];
   if (!command && argv[0] && COMMANDS.some((candidate) => candidate.path.length > 1 && candidate.path[0] === argv[0])) {
     const wantsHelp = argv.length === 1 || argv[1] === '--help' || argv[1] === '-h';
     process[wantsHelp ? 'stdout' : 'stderr'].write(`${overview(argv[0])}\n`);

@@ -31,9 +31,7 @@ interface Leaf {
 
 function leavesOf(schema: TSchema, path: string[] = []): Leaf[] {
   if (schema[Kind] === 'Object') {
-    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([name, child]) =>
-      leavesOf(child, [...path, name]),
-    );
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([name, child]) => leavesOf(child, [...path, name]));
   }
   return [{ path, schema }];
 }
@@ -114,8 +112,7 @@ export function validateConfig(raw: unknown): Config {
   const firstError = Value.Errors(ConfigSchema, withDefaults).First();
   if (firstError) {
     const key = firstError.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-    const reason =
-      firstError.message === 'Unexpected property' ? 'no such setting' : `${firstError.message} (got ${JSON.stringify(firstError.value)})`;
+    const reason = firstError.message === 'Unexpected property' ? 'no such setting' : `${firstError.message} (got ${JSON.stringify(firstError.value)})`;
     throw new ConfigError(key, reason);
   }
   const config = withDefaults as Config;

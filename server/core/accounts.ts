@@ -242,10 +242,7 @@ export class Accounts {
       if (!indexValue || !addressValue) throw failure();
       const index = decodeRecord<VerifierIndexRecord>(indexValue);
       if (new TextDecoder().decode(addressValue) !== index.accountId) throw failure();
-      const [slotValue, accountValue] = await this.#context.store.kv.getMany([
-        keys.keySlot(index.accountId, index.slotId),
-        keys.account(index.accountId),
-      ]);
+      const [slotValue, accountValue] = await this.#context.store.kv.getMany([keys.keySlot(index.accountId, index.slotId), keys.account(index.accountId)]);
       if (!slotValue || !accountValue) throw failure();
       const slot = decodeRecord<KeySlotRecord>(slotValue);
       if (slot.kind !== kind) throw failure();
@@ -276,10 +273,7 @@ export class Accounts {
   }
 
   /** Replaces the password slot with one the client rewrapped; no message changes. */
-  async changePassword(
-    accountId: string,
-    update: { salt: Uint8Array; passwordVerifier: Uint8Array; passwordSlot: Uint8Array },
-  ): Promise<void> {
+  async changePassword(accountId: string, update: { salt: Uint8Array; passwordVerifier: Uint8Array; passwordSlot: Uint8Array }): Promise<void> {
     await this.#context.writer.run(accountId, async (txn) => {
       const value = await txn.get(keys.account(accountId));
       if (!value) throw new MailError('ACCOUNT_NONEXISTENT', 'no such account');

@@ -22,10 +22,7 @@ export function validateNewAddress(address: string): string {
   const parts = splitAddress(normalized);
   if (!parts) throw new MailError('ADDRESS_INVALID', `"${address}" is not an address of the form local@domain`);
   if (!LOCAL_PART.test(parts.localPart)) {
-    throw new MailError(
-      'ADDRESS_INVALID',
-      'the local part must be 5–30 characters of letters, digits, "-" and ".", beginning with a letter',
-    );
+    throw new MailError('ADDRESS_INVALID', 'the local part must be 5–30 characters of letters, digits, "-" and ".", beginning with a letter');
   }
   if (/[.-]{2}|[.-]$/.test(parts.localPart)) {
     throw new MailError('ADDRESS_INVALID', 'the local part must not end with, or repeat, "." or "-"');

@@ -42,7 +42,8 @@ export class Aliases {
     const normalized = normalizeAddress(address);
     const account = await this.#accounts.get(accountId);
     if (account.address === normalized) throw new MailError('INVALID_ARGUMENT', 'the address the account was created with cannot be removed');
-    if (!(await this.#accounts.addresses(accountId)).includes(normalized)) throw new MailError('ADDRESS_INVALID', `${normalized} is not an address of this mailbox`);
+    if (!(await this.#accounts.addresses(accountId)).includes(normalized))
+      throw new MailError('ADDRESS_INVALID', `${normalized} is not an address of this mailbox`);
     await this.#context.writer.run(`address:${normalized}`, async (txn) => {
       txn.del(keys.address(normalized));
       txn.del(keys.accountAddress(accountId, normalized));

@@ -104,7 +104,11 @@ export class DeliveryLog {
   async eraseExpiredDays(retentionDays: number): Promise<string[]> {
     const expired = (await this.expiredDays(retentionDays)).map((entry) => entry.day);
     if (expired.length === 0) return [];
-    await erasing(this.#context.store.kv, expired.map((day) => prefixRange(keys.deliveryLogDayPrefix(day))), () => this.dropExpiredDays(retentionDays));
+    await erasing(
+      this.#context.store.kv,
+      expired.map((day) => prefixRange(keys.deliveryLogDayPrefix(day))),
+      () => this.dropExpiredDays(retentionDays),
+    );
     return expired;
   }
 

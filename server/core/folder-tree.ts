@@ -129,7 +129,8 @@ export class FolderTree {
       const orphans = await this.#folders.orphanSubscriptions(accountId);
       const kept = orphans.filter((sealed) => this.#openOrNull(keys, sealed) !== wanted);
       if (!entry && subscribed) {
-        if (kept.length === orphans.length) await this.#folders.setOrphanSubscriptions(accountId, [...orphans, sealFolderName(this.#context.crypto, keys, validName(wanted))]);
+        if (kept.length === orphans.length)
+          await this.#folders.setOrphanSubscriptions(accountId, [...orphans, sealFolderName(this.#context.crypto, keys, validName(wanted))]);
       } else if (kept.length !== orphans.length) {
         await this.#folders.setOrphanSubscriptions(accountId, kept);
       }

@@ -105,14 +105,7 @@ export class Ingest {
   readonly #standing: AccountStanding;
   readonly #statistics: Statistics;
 
-  constructor(
-    context: CoreContext,
-    accounts: Accounts,
-    folders: Folders,
-    deliveryLog: DeliveryLog,
-    standing: AccountStanding,
-    statistics: Statistics,
-  ) {
+  constructor(context: CoreContext, accounts: Accounts, folders: Folders, deliveryLog: DeliveryLog, standing: AccountStanding, statistics: Statistics) {
     this.#context = context;
     this.#accounts = accounts;
     this.#folders = folders;
@@ -183,12 +176,10 @@ export class Ingest {
       committed = true;
       const settled = await Promise.allSettled(
         writes.map((write, index) =>
-          this.#index(request, write, blobIds[index]!, size, crypto.encryptMetadata(write.contentKey, metadata)).catch(
-            async (error: unknown) => {
-              await store.blobs.delete(blobIds[index]!);
-              throw error;
-            },
-          ),
+          this.#index(request, write, blobIds[index]!, size, crypto.encryptMetadata(write.contentKey, metadata)).catch(async (error: unknown) => {
+            await store.blobs.delete(blobIds[index]!);
+            throw error;
+          }),
         ),
       );
       const outcome: DeliveryOutcome = { stored: [], failed: [] };
@@ -203,9 +194,7 @@ export class Ingest {
       if (!committed) {
         // Nothing was indexed: remove what was committed and discard what was not.
         await Promise.all(
-          writes.map((write, index) =>
-            (index < blobIds.length ? store.blobs.delete(blobIds[index]!) : write.blob.abort()).catch(() => undefined),
-          ),
+          writes.map((write, index) => (index < blobIds.length ? store.blobs.delete(blobIds[index]!) : write.blob.abort()).catch(() => undefined)),
         );
       }
       throw error;
@@ -272,11 +261,7 @@ export class Ingest {
     const { accountId } = write.recipient;
     const folderId = write.folder.id;
     return this.#context.writer.run(accountId, async (txn) => {
-      const [folderValue, usageValue, accountValue] = await txn.getMany([
-        keys.folder(accountId, folderId),
-        keys.usage(accountId),
-        keys.account(accountId),
-      ]);
+      const [folderValue, usageValue, accountValue] = await txn.getMany([keys.folder(accountId, folderId), keys.usage(accountId), keys.account(accountId)]);
       if (!folderValue || !accountValue) throw new MailError('MAILBOX_NONEXISTENT', 'the folder or account is gone');
       const folder = decodeRecord<FolderRecord>(folderValue);
       const usage: UsageRecord = usageValue ? decodeRecord(usageValue) : { bytes: 0, messages: 0 };

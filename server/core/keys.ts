@@ -43,8 +43,7 @@ export const keys = {
 
   /** Tombstones of expunged UIDs, ordered by the MODSEQ of their removal so that QRESYNC
    * "VANISHED since MODSEQ n" is one range scan. */
-  expunged: (accountId: string, folderId: string, modSeq: number, uid: number) =>
-    `gone/${accountId}/${folderId}/${pad16(modSeq)}/${pad10(uid)}`,
+  expunged: (accountId: string, folderId: string, modSeq: number, uid: number) => `gone/${accountId}/${folderId}/${pad16(modSeq)}/${pad10(uid)}`,
   expungedPrefix: (accountId: string, folderId: string) => `gone/${accountId}/${folderId}/`,
   accountExpungedPrefix: (accountId: string) => `gone/${accountId}/`,
 
@@ -65,7 +64,6 @@ export const keys = {
   deliveryLog: (day: string, accountId: string, entryId: string) => `dlog/${day}/${accountId}/${entryId}`,
   deliveryLogDayPrefix: (day: string) => `dlog/${day}/`,
   deliveryLogPrefix: () => 'dlog/',
-
 
   /** Prepaid credit of an account (core/billing/): balance, plan, lifecycle state. */
   billing: (accountId: string) => `billing/${accountId}`,

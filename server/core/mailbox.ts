@@ -10,16 +10,7 @@ import type { DeletionWatch } from './deletion-watch.ts';
 import { MailError } from './errors.ts';
 import { adjustCounts, applyFlags, normalizeFlags, sameFlags, type FlagUpdateMode } from './flags.ts';
 import { END, keys } from './keys.ts';
-import {
-  decodeRecord,
-  encodeRecord,
-  fromBase64,
-  toBase64,
-  type AccountRecord,
-  type FolderRecord,
-  type MessageRecord,
-  type UsageRecord,
-} from './records.ts';
+import { decodeRecord, encodeRecord, fromBase64, toBase64, type AccountRecord, type FolderRecord, type MessageRecord, type UsageRecord } from './records.ts';
 
 export type { FlagUpdateMode } from './flags.ts';
 
@@ -168,7 +159,13 @@ export class Mailbox {
       const sourceModSeq = source.highestModSeq + 1;
       // Copying into the same folder gives the copies the MODSEQ after the expunge's.
       const targetModSeq = target === source ? sourceModSeq + 1 : target.highestModSeq + 1;
-      const result: CopyResult = { uidValidity: target.uidValidity, sourceUids: [], destinationUids: [], expunged: [], sourceHighestModSeq: source.highestModSeq };
+      const result: CopyResult = {
+        uidValidity: target.uidValidity,
+        sourceUids: [],
+        destinationUids: [],
+        expunged: [],
+        sourceHighestModSeq: source.highestModSeq,
+      };
       const added: { uid: number; modSeq: number }[] = [];
       for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
         const value = await txn.get(keys.message(accountId, fromFolderId, uid));

@@ -74,14 +74,7 @@ export class Messages {
   }
 
   /** Decrypts plaintext bytes [start, end), reading only the chunks that hold them. */
-  async readBodyRange(
-    sessionKeys: MailboxKeys,
-    accountId: string,
-    folderId: string,
-    record: MessageRecord,
-    start: number,
-    end: number,
-  ): Promise<Uint8Array> {
+  async readBodyRange(sessionKeys: MailboxKeys, accountId: string, folderId: string, record: MessageRecord, start: number, end: number): Promise<Uint8Array> {
     const { crypto, store } = this.#context;
     const contentKey = this.openContentKey(sessionKeys, accountId, folderId, record);
     try {

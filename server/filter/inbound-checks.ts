@@ -65,9 +65,16 @@ export class InboundChecks {
     if (spam?.action === 'reject') return { kind: 'refuse', code: 550, enhancedStatus: '5.7.1', text: 'Message rejected as spam', because: 'spam' };
     const dmarcPolicy = this.#options.enforceDmarc ? dmarcFailure?.policy : undefined;
     if (dmarcPolicy === 'reject') {
-      return { kind: 'refuse', code: 550, enhancedStatus: '5.7.1', text: `Message rejected: it fails the DMARC policy of ${dmarcFailure!.domain}`, because: 'dmarc' };
+      return {
+        kind: 'refuse',
+        code: 550,
+        enhancedStatus: '5.7.1',
+        text: `Message rejected: it fails the DMARC policy of ${dmarcFailure!.domain}`,
+        because: 'dmarc',
+      };
     }
-    if (spam?.action === 'soft reject') return { kind: 'refuse', code: 451, enhancedStatus: '4.7.1', text: 'Message deferred by the spam filter, try again later', because: 'spam' };
+    if (spam?.action === 'soft reject')
+      return { kind: 'refuse', code: 451, enhancedStatus: '4.7.1', text: 'Message deferred by the spam filter, try again later', because: 'spam' };
     if (this.#options.rspamd && !spam && this.#options.rspamdUnavailable === 'tempfail') {
       return { kind: 'refuse', code: 451, enhancedStatus: '4.7.1', text: 'Spam check unavailable, try again later', because: 'spam-check-unavailable' };
     }

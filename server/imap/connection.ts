@@ -274,7 +274,12 @@ export class ImapConnection {
   }
 
   /** Announcements the moment allows, the tagged reply, and what follows it. */
-  async #finish(tag: string, result: CommandResult & { after?: 'starttls' | 'compress' | 'logout' }, usesSequenceNumbers: boolean, name: string): Promise<void> {
+  async #finish(
+    tag: string,
+    result: CommandResult & { after?: 'starttls' | 'compress' | 'logout' },
+    usesSequenceNumbers: boolean,
+    name: string,
+  ): Promise<void> {
     const session = this.#session;
     if (result.status !== 'BAD' && session.state === 'selected' && !VIEW_CHANGING_COMMANDS.has(name)) {
       await this.#announce(!usesSequenceNumbers);
@@ -285,7 +290,11 @@ export class ImapConnection {
       this.#detach(this.#socket);
       this.#socket.pause();
     }
-    await this.#send(result.code ? { type: 'tagged', tag, status: result.status, code: result.code, text: result.text } : { type: 'tagged', tag, status: result.status, text: result.text });
+    await this.#send(
+      result.code
+        ? { type: 'tagged', tag, status: result.status, code: result.code, text: result.text }
+        : { type: 'tagged', tag, status: result.status, text: result.text },
+    );
     if (result.status === 'BAD') await this.#afterBad();
     else this.#badCommands = 0;
     if (session.state !== 'not-authenticated' && session.state !== 'logout') {

@@ -139,12 +139,15 @@ export class FolderSnapshots {
 
   #subscribe(accountId: string): void {
     if (this.#subscriptions.has(accountId)) return;
-    this.#subscriptions.set(accountId, this.#core.events.subscribe(accountId, (event) => {
-      if (event.type === 'account-deleted') return this.#drop((key) => key.startsWith(`${accountId}/`));
-      if (!('folderId' in event)) return;
-      const snapshot = this.#snapshots.get(`${accountId}/${event.folderId}`);
-      if (snapshot) this.#apply(snapshot, event);
-    }));
+    this.#subscriptions.set(
+      accountId,
+      this.#core.events.subscribe(accountId, (event) => {
+        if (event.type === 'account-deleted') return this.#drop((key) => key.startsWith(`${accountId}/`));
+        if (!('folderId' in event)) return;
+        const snapshot = this.#snapshots.get(`${accountId}/${event.folderId}`);
+        if (snapshot) this.#apply(snapshot, event);
+      }),
+    );
   }
 
   /** Drops the least recently used snapshots beyond the bound. */

@@ -106,7 +106,11 @@ async function load(session: Session, messages: MessageData[], stage: Stage): Pr
     const chunks: Uint8Array[] = [];
     for await (const chunk of session.core.messages.readBody(keys, accountId, folderId, data.record)) chunks.push(chunk);
     const raw = Buffer.concat(chunks);
-    data.body = fold(extractText(raw, data.summary).map((part) => part.text).join('\n'));
+    data.body = fold(
+      extractText(raw, data.summary)
+        .map((part) => part.text)
+        .join('\n'),
+    );
   }
 }
 
@@ -196,7 +200,7 @@ class Evaluator {
         break;
       }
       case 'subject':
-        known = envelope.subject === null ? null : envelope.decodedSubject ?? decodeEncodedWords(envelope.subject);
+        known = envelope.subject === null ? null : (envelope.decodedSubject ?? decodeEncodedWords(envelope.subject));
         break;
       case 'message-id':
         known = envelope.messageId;

@@ -59,7 +59,11 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     login: new AppPasswordLogin(
       options.core,
       new LoginThrottle(
-        { windowMs: LOGIN_FAILURE_WINDOW_MS, maxFailuresPerSource: config.imap.limits.loginFailuresPerClient, maxFailuresPerAccount: config.imap.limits.loginFailuresPerAccount },
+        {
+          windowMs: LOGIN_FAILURE_WINDOW_MS,
+          maxFailuresPerSource: config.imap.limits.loginFailuresPerClient,
+          maxFailuresPerAccount: config.imap.limits.loginFailuresPerAccount,
+        },
         options.core.clock,
       ),
       LOGIN_FAILURE_DELAY_MS,
@@ -98,7 +102,9 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     async listen({ host, port, implicitTls }) {
       let server: Server;
       if (implicitTls) {
-        const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) => accept(socket, true));
+        const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) =>
+          accept(socket, true),
+        );
         // Handshake failures carry the peer's address; only the code is worth a line.
         tlsServer.on('tlsClientError', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'imap: TLS handshake failed'));
         server = tlsServer;

@@ -13,13 +13,7 @@ import { SUMMARY_VERSION, analyzeMessage, type MessageSummary } from '../../mime
 import type { Logger } from '../log.ts';
 import type { ImapConfig } from './config.ts';
 import type { FolderSnapshots } from './folder-snapshots.ts';
-import {
-  resolveSequenceNumbers,
-  resolveUids,
-  type Response,
-  type SequenceSet,
-  type SessionState,
-} from './proto/index.ts';
+import { resolveSequenceNumbers, resolveUids, type Response, type SequenceSet, type SessionState } from './proto/index.ts';
 import type { SelectedMailbox, AnnounceOptions } from './selected.ts';
 
 /** Decrypted summaries kept per active session (about 1.5 KB each): a client's list window
@@ -284,7 +278,11 @@ export class Session {
   /** Records for view entries, in order; undefined where the message is gone. */
   records(indexes: readonly number[]): Promise<(MessageRecord | undefined)[]> {
     const view = this.view;
-    return this.core.messages.getMany(this.account.accountId, view.folderId, indexes.map((index) => view.entries[index]!.uid));
+    return this.core.messages.getMany(
+      this.account.accountId,
+      view.folderId,
+      indexes.map((index) => view.entries[index]!.uid),
+    );
   }
 
   #onEvent(event: MailEvent): void {

@@ -74,7 +74,10 @@ export function threadByReferences(messages: readonly ThreadInput[]): ThreadNode
     if (previous && previous !== own && !isAncestor(own, previous)) link(previous, own);
   }
   // (2) the root set; (4) empty containers pruned.
-  let roots = pruned([...table.values()].filter((container) => !container.parent), true);
+  let roots = pruned(
+    [...table.values()].filter((container) => !container.parent),
+    true,
+  );
   // (5) siblings by date, (6) roots grouped by base subject.
   sortTree(roots);
   roots = groupBySubject(roots);
@@ -157,11 +160,7 @@ function groupBySubject(roots: Container[]): Container[] {
     const message = subjectOf(root);
     if (!message || message.baseSubject === '') continue;
     const existing = subjects.get(message.baseSubject);
-    if (
-      !existing ||
-      (!root.message && existing.message) ||
-      (existing.message?.isReply && root.message && !root.message.isReply)
-    ) {
+    if (!existing || (!root.message && existing.message) || (existing.message?.isReply && root.message && !root.message.isReply)) {
       subjects.set(message.baseSubject, root);
     }
   }

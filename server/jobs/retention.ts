@@ -114,7 +114,8 @@ export async function runRetention(
         if (dryRun) break;
         const compaction = await core.reclaimBlobSpace();
         step.count = Math.ceil(compaction.bytesReclaimed / MIB);
-        if (compaction.bytesReclaimed > 0) note(`${compaction.bytesReclaimed} bytes freed, ${compaction.blobsMoved} live blob${compaction.blobsMoved === 1 ? '' : 's'} moved`);
+        if (compaction.bytesReclaimed > 0)
+          note(`${compaction.bytesReclaimed} bytes freed, ${compaction.blobsMoved} live blob${compaction.blobsMoved === 1 ? '' : 's'} moved`);
         break;
       }
     }

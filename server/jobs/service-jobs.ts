@@ -28,7 +28,8 @@ export class ServiceJobs {
     this.#config = config;
     this.backups = new Backups(core, store, dataDir, config.backup.directory, config.retention.backupDays);
     const jobs: DailyJob[] = [];
-    if (config.retention.daily) jobs.push({ name: 'retention', at: config.retention.runAt, run: () => this.runRetention({ dryRun: false }).then(() => undefined) });
+    if (config.retention.daily)
+      jobs.push({ name: 'retention', at: config.retention.runAt, run: () => this.runRetention({ dryRun: false }).then(() => undefined) });
     if (config.backup.daily) jobs.push({ name: 'backup', at: config.backup.runAt, run: () => this.createBackup().then(() => undefined) });
     this.scheduler = new Scheduler({
       clock: core.clock,
@@ -40,7 +41,9 @@ export class ServiceJobs {
   }
 
   runRetention(options: { dryRun: boolean; onProgress?: (progress: RetentionProgress) => void }): Promise<RetentionReport> {
-    const run = this.#retentionTurn.then(() => this.#timed('retention', () => runRetention(this.#core, this.backups, this.#config.retention, options), options.dryRun));
+    const run = this.#retentionTurn.then(() =>
+      this.#timed('retention', () => runRetention(this.#core, this.backups, this.#config.retention, options), options.dryRun),
+    );
     this.#retentionTurn = run.catch(() => undefined);
     return run;
   }

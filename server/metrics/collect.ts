@@ -15,7 +15,7 @@ const ACCOUNT_COUNT_CACHE_MS = 5 * 60_000;
 const COUNTERS: Record<DailyCounter, { name: string; help: string }> = {
   messagesIn: { name: 'sealpost_messages_received_total', help: 'Messages received from other mail servers and stored.' },
   messagesOut: { name: 'sealpost_messages_sent_total', help: 'Messages submitted by users for delivery.' },
-  spamRejected: { name: 'sealpost_spam_rejected_total', help: 'Messages refused as spam or by the sender domain\'s DMARC policy.' },
+  spamRejected: { name: 'sealpost_spam_rejected_total', help: "Messages refused as spam or by the sender domain's DMARC policy." },
   spamJunked: { name: 'sealpost_spam_junked_total', help: 'Messages received and filed in Junk (spam, or DMARC quarantine).' },
   signups: { name: 'sealpost_signups_total', help: 'Accounts created.' },
   topUps: { name: 'sealpost_top_ups_total', help: 'Credits booked (payment codes and vouchers).' },
@@ -58,16 +58,41 @@ export class MetricsCollector {
     const outcomes = this.#jobs?.outcomes;
     if (outcomes?.retention) {
       metrics.push(
-        { name: 'sealpost_retention_last_run_timestamp_seconds', help: 'When the last retention run ended.', type: 'gauge', samples: [{ value: outcomes.retention.finishedAt / 1000 }] },
-        { name: 'sealpost_retention_last_run_success', help: '1 if the last retention run succeeded.', type: 'gauge', samples: [{ value: outcomes.retention.ok ? 1 : 0 }] },
-        { name: 'sealpost_retention_last_run_duration_seconds', help: 'How long the last retention run took.', type: 'gauge', samples: [{ value: outcomes.retention.durationMs / 1000 }] },
+        {
+          name: 'sealpost_retention_last_run_timestamp_seconds',
+          help: 'When the last retention run ended.',
+          type: 'gauge',
+          samples: [{ value: outcomes.retention.finishedAt / 1000 }],
+        },
+        {
+          name: 'sealpost_retention_last_run_success',
+          help: '1 if the last retention run succeeded.',
+          type: 'gauge',
+          samples: [{ value: outcomes.retention.ok ? 1 : 0 }],
+        },
+        {
+          name: 'sealpost_retention_last_run_duration_seconds',
+          help: 'How long the last retention run took.',
+          type: 'gauge',
+          samples: [{ value: outcomes.retention.durationMs / 1000 }],
+        },
       );
     }
     if (outcomes?.backup) {
       metrics.push(
-        { name: 'sealpost_backup_last_run_timestamp_seconds', help: 'When the last backup ended.', type: 'gauge', samples: [{ value: outcomes.backup.finishedAt / 1000 }] },
+        {
+          name: 'sealpost_backup_last_run_timestamp_seconds',
+          help: 'When the last backup ended.',
+          type: 'gauge',
+          samples: [{ value: outcomes.backup.finishedAt / 1000 }],
+        },
         { name: 'sealpost_backup_last_run_success', help: '1 if the last backup succeeded.', type: 'gauge', samples: [{ value: outcomes.backup.ok ? 1 : 0 }] },
-        { name: 'sealpost_backup_last_run_bytes', help: 'Bytes of records and blobs the last backup holds.', type: 'gauge', samples: [{ value: outcomes.backup.bytes }] },
+        {
+          name: 'sealpost_backup_last_run_bytes',
+          help: 'Bytes of records and blobs the last backup holds.',
+          type: 'gauge',
+          samples: [{ value: outcomes.backup.bytes }],
+        },
       );
     }
     if (this.#jobs) {
@@ -75,7 +100,12 @@ export class MetricsCollector {
     }
     metrics.push(
       { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', type: 'gauge', samples: [{ value: process.memoryUsage.rss() }] },
-      { name: 'process_start_time_seconds', help: 'Start time of the process since the epoch in seconds.', type: 'gauge', samples: [{ value: this.#startedAt / 1000 }] },
+      {
+        name: 'process_start_time_seconds',
+        help: 'Start time of the process since the epoch in seconds.',
+        type: 'gauge',
+        samples: [{ value: this.#startedAt / 1000 }],
+      },
       {
         name: 'sealpost_mx_buffered_bytes',
         help: 'Bytes of arriving messages the MX holds in memory until their checks end; at smtp.mx.maxBufferedBytes senders are asked to retry later.',

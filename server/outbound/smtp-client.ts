@@ -26,9 +26,7 @@ export interface ConnectRequest {
   trustedCa?: SecureContextOptions['ca'];
 }
 
-export type RecipientResult =
-  | { recipient: string; accepted: true; response: string }
-  | { recipient: string; accepted: false; failure: DeliveryFailure };
+export type RecipientResult = { recipient: string; accepted: true; response: string } | { recipient: string; accepted: false; failure: DeliveryFailure };
 
 interface SmtpError extends Error {
   code?: string;

@@ -95,7 +95,9 @@ export class OutboundQueue implements QueueAdmin {
     // erased at once, not at its next attempt.
     this.#stopListening = this.#core.events.subscribeAll((event) => {
       if (event.type !== 'account-deleted') return;
-      this.#eraseQueuedMailOf(event.accountId).catch((error: unknown) => this.#logger.error({ err: error }, 'outbound: erasing a deleted account\'s queued mail failed'));
+      this.#eraseQueuedMailOf(event.accountId).catch((error: unknown) =>
+        this.#logger.error({ err: error }, "outbound: erasing a deleted account's queued mail failed"),
+      );
     });
     for (const { id, nextAttemptAt } of await this.#spool.schedule()) this.#plan(id, nextAttemptAt);
     if (this.#schedule.size > 0) this.#logger.info({ entries: this.#schedule.size }, 'outbound: queue loaded');
@@ -363,7 +365,10 @@ export class OutboundQueue implements QueueAdmin {
       this.#schedule.delete(entry.id);
       await this.#spool.remove(entry);
       const delivered = entry.envelope.recipients.filter((recipient) => recipient.status === 'delivered').length;
-      this.#logger.info({ queueId: entry.id, delivered, failed: entry.envelope.recipients.length - delivered, attempts: entry.attempts }, 'outbound: entry done');
+      this.#logger.info(
+        { queueId: entry.id, delivered, failed: entry.envelope.recipients.length - delivered, attempts: entry.attempts },
+        'outbound: entry done',
+      );
       return;
     }
     if (!entry.envelope.delayNoticeSent && now >= entry.createdAt + settings.delayNoticeHours * HOUR_MS) {
@@ -374,7 +379,10 @@ export class OutboundQueue implements QueueAdmin {
     entry.nextAttemptAt = Math.min(now + retryDelayMs(entry.attempts, settings), Math.max(giveUpAt, now));
     await this.#spool.save(entry);
     this.#plan(entry.id, entry.nextAttemptAt);
-    this.#logger.info({ queueId: entry.id, pending: pending.length, attempts: entry.attempts, retryInSeconds: Math.round((entry.nextAttemptAt - now) / 1000) }, 'outbound: deferred');
+    this.#logger.info(
+      { queueId: entry.id, pending: pending.length, attempts: entry.attempts, retryInSeconds: Math.round((entry.nextAttemptAt - now) / 1000) },
+      'outbound: deferred',
+    );
   }
 
   /** A DSN into the sender's Inbox; never for the null sender (no DSN about a DSN). */

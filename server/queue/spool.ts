@@ -178,7 +178,15 @@ export class OutboundSpool {
     } catch {
       throw new QueueError('QUEUE_UNREADABLE', `queue entry ${record.id} does not open with keys/spool.key`);
     }
-    return { id: record.id, blobId: record.blobId, size: record.size, createdAt: record.createdAt, nextAttemptAt: record.nextAttemptAt, attempts: record.attempts, envelope };
+    return {
+      id: record.id,
+      blobId: record.blobId,
+      size: record.size,
+      createdAt: record.createdAt,
+      nextAttemptAt: record.nextAttemptAt,
+      attempts: record.attempts,
+      envelope,
+    };
   }
 
   /** Scheduling fields only: nothing is decrypted to plan the queue. */

@@ -173,7 +173,10 @@ export class SendingService {
       this.#options.limits.record(request.accountId, local.length + remote.length);
       core.statistics.count('messagesOut');
       await this.#recordLocalDeliveries(request, from, local, failed, { header, messageId: completed.messageId, id, size: counted.size, now: now.getTime() });
-      logger.info({ source: request.source, queueId: id, local: local.length - failed.length, remote: remote.length, size: counted.size }, 'sending: message accepted');
+      logger.info(
+        { source: request.source, queueId: id, local: local.length - failed.length, remote: remote.length, size: counted.size },
+        'sending: message accepted',
+      );
       return { id, queued, size: counted.size, failed };
     } catch (error) {
       await source.return?.().catch(() => undefined);
@@ -244,7 +247,12 @@ async function* prefixed(header: Uint8Array, content: AsyncIterable<Uint8Array>)
 }
 
 /** Passes the message on while the queue writer (if any) receives the same bytes. */
-async function* tee(source: AsyncIterable<Uint8Array>, writer: OutboundMessageWriter | null, limit: number, counted: { size: number }): AsyncIterable<Uint8Array> {
+async function* tee(
+  source: AsyncIterable<Uint8Array>,
+  writer: OutboundMessageWriter | null,
+  limit: number,
+  counted: { size: number },
+): AsyncIterable<Uint8Array> {
   for await (const chunk of source) {
     counted.size += chunk.byteLength;
     if (counted.size > limit) throw new MailError('MESSAGE_TOO_LARGE', `the message exceeds the size limit of ${limit} octets`);

@@ -16,7 +16,8 @@ export class BufferBudget {
   #bufferedBytes = 0;
 
   constructor(limitBytes: number) {
-    if (!Number.isSafeInteger(limitBytes) || limitBytes <= 0) throw new RangeError(`a buffer budget must be a positive whole number of bytes, got ${limitBytes}`);
+    if (!Number.isSafeInteger(limitBytes) || limitBytes <= 0)
+      throw new RangeError(`a buffer budget must be a positive whole number of bytes, got ${limitBytes}`);
     this.limitBytes = limitBytes;
   }
 

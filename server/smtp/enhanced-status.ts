@@ -23,7 +23,8 @@ export function installEnhancedStatusOverride(): void {
   const original = prototype._getEnhancedStatusCode;
   // A private method: if an upgrade of smtp-server renames it, every reply would carry the
   // wrong enhanced code without a word. Refuse to start instead.
-  if (typeof original !== 'function') throw new Error('smtp-server no longer has SMTPConnection._getEnhancedStatusCode; server/smtp/enhanced-status.ts needs updating');
+  if (typeof original !== 'function')
+    throw new Error('smtp-server no longer has SMTPConnection._getEnhancedStatusCode; server/smtp/enhanced-status.ts needs updating');
   prototype._getEnhancedStatusCode = function (this: PatchableConnection, code: number, context?: unknown): string {
     const pending = this.session?.pendingEnhancedStatus;
     if (pending && code >= 400 && context !== false) {
@@ -35,12 +36,7 @@ export function installEnhancedStatusOverride(): void {
 }
 
 /** An SMTP rejection; the session argument lets the override pick up the enhanced code. */
-export function smtpReply(
-  session: { pendingEnhancedStatus?: string },
-  responseCode: number,
-  enhancedStatus: string,
-  message: string,
-): SmtpReplyError {
+export function smtpReply(session: { pendingEnhancedStatus?: string }, responseCode: number, enhancedStatus: string, message: string): SmtpReplyError {
   session.pendingEnhancedStatus = enhancedStatus;
   return Object.assign(new Error(message), { responseCode, enhancedStatus });
 }

@@ -20,7 +20,11 @@ const ANSWERS: Partial<Record<MailErrorCode, Answer>> = {
   DOMAIN_UNKNOWN: { code: 554, enhancedStatus: '5.7.1', text: 'Relay access denied: this server accepts mail only for its own domains' },
   ACCOUNT_NONEXISTENT: { code: 550, enhancedStatus: '5.1.1', text: 'No such user here' },
   MAILBOX_DISABLED: (_error, settings) => settings.disabledReply,
-  MESSAGE_TOO_LARGE: (_error, settings) => ({ code: 552, enhancedStatus: '5.3.4', text: `Message exceeds the size limit of ${settings.messageMaxBytes} octets` }),
+  MESSAGE_TOO_LARGE: (_error, settings) => ({
+    code: 552,
+    enhancedStatus: '5.3.4',
+    text: `Message exceeds the size limit of ${settings.messageMaxBytes} octets`,
+  }),
   HEADER_SECTION_TOO_LARGE: { code: 552, enhancedStatus: '5.3.4', text: 'The header section of the message is too large' },
   MESSAGE_EXCEEDS_QUOTA: { code: 552, enhancedStatus: '5.2.2', text: 'Message is larger than the mailbox quota' },
   QUOTA_EXCEEDED: { code: 452, enhancedStatus: '4.2.2', text: 'Mailbox is full, try again later' },

@@ -35,7 +35,11 @@ export function installRepeatedParameterOverride(): void {
  * exactly), or null. */
 export function conflictingParameter(command: string): string | null {
   const seen = new Map<string, string>();
-  const parameters = command.slice(command.indexOf(':') + 1).trim().split(/\s+/).slice(1);
+  const parameters = command
+    .slice(command.indexOf(':') + 1)
+    .trim()
+    .split(/\s+/)
+    .slice(1);
   for (const parameter of parameters) {
     const [name = '', ...rest] = parameter.split('=');
     const key = name.toUpperCase();

@@ -77,7 +77,11 @@ class SubmissionHandlers {
     callback();
   }
 
-  onAuth(auth: SMTPServerAuthentication, session: SubmissionSession, callback: (error: Error | null | undefined, response?: { user: SubmissionUser }) => void): void {
+  onAuth(
+    auth: SMTPServerAuthentication,
+    session: SubmissionSession,
+    callback: (error: Error | null | undefined, response?: { user: SubmissionUser }) => void,
+  ): void {
     session.authAttempts = (session.authAttempts ?? 0) + 1;
     if (session.authAttempts > MAX_AUTH_ATTEMPTS_PER_CONNECTION) {
       callback(smtpReply(session, 421, '4.7.0', 'Too many failed logins on this connection; closing'));
@@ -193,7 +197,9 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
   });
   // smtp-server reports socket and protocol errors here; they carry the client's address,
   // so only the code is logged.
-  server.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, `${options.implicitTls ? 'submissions' : 'submission'}: connection error`));
+  server.on('error', (error: Error & { code?: string }) =>
+    logger.debug({ code: error.code }, `${options.implicitTls ? 'submissions' : 'submission'}: connection error`),
+  );
   return {
     port: await bindListener(server.server, options.port, options.host),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -37,7 +37,12 @@ export async function openLevelStore(dataDir: string, options: LevelStoreOptions
   try {
     // An append-only segment log with group commit: several times more 20 KB blobs per
     // second than one file per blob on the same disk (scripts/bench-store.ts).
-    blobs = await LogBlobStore.open({ directory: join(dataDir, 'blob-log'), index: kv, indexPrefix: BLOB_LOG_INDEX_PREFIX, targetSegmentBytes: options.blobSegmentBytes });
+    blobs = await LogBlobStore.open({
+      directory: join(dataDir, 'blob-log'),
+      index: kv,
+      indexPrefix: BLOB_LOG_INDEX_PREFIX,
+      targetSegmentBytes: options.blobSegmentBytes,
+    });
   } catch (error) {
     await kv.close();
     throw error;

@@ -22,9 +22,7 @@ export function prefixRange(prefix: string): { gte: KvKey; lt: KvKey } {
   return { gte: prefix, lt: prefix + KEY_END };
 }
 
-export type KvOperation =
-  | { type: 'put'; key: KvKey; value: KvValue }
-  | { type: 'del'; key: KvKey };
+export type KvOperation = { type: 'put'; key: KvKey; value: KvValue } | { type: 'del'; key: KvKey };
 
 export interface KvRange {
   /** Inclusive lower bound. */

@@ -56,10 +56,7 @@ export function assertClearRange(range: unknown): asserts range is { gte: string
 }
 
 /** Resolves a blob byte range against the blob's size: [start, end) clamped to the blob. */
-export function resolveBlobRange(
-  range: { start?: number; end?: number } | undefined,
-  size: number,
-): { start: number; end: number } {
+export function resolveBlobRange(range: { start?: number; end?: number } | undefined, size: number): { start: number; end: number } {
   const start = range?.start ?? 0;
   assertByteCount(start, 'range.start');
   // Without an end the range runs to the end of the blob, which is empty if start is past it.

@@ -31,7 +31,12 @@ describe('app-password login', () => {
   let accountId: string;
 
   const newLogin = (limits: { perSource: number; perAccount: number }, delayMs = FAILURE_DELAY_MS) =>
-    new AppPasswordLogin(core, new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: limits.perSource, maxFailuresPerAccount: limits.perAccount }, clock), delayMs, 'imap');
+    new AppPasswordLogin(
+      core,
+      new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: limits.perSource, maxFailuresPerAccount: limits.perAccount }, clock),
+      delayMs,
+      'imap',
+    );
 
   /** The clock starts before the attempt does, so its synchronous part counts too. */
   const timed = async (attempt: () => Promise<LoginOutcome>) => {
@@ -67,7 +72,12 @@ describe('app-password login', () => {
     const { outcome, elapsed } = await timed(() => imap.attempt('alice@sealpost.test', smtpOnly, '192.0.2.9'));
     assert.deepEqual(outcome, { kind: 'failed' });
     assert.ok(elapsed >= FAILURE_DELAY_MS - TIMER_SLACK_MS);
-    const smtp = new AppPasswordLogin(core, new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: 100, maxFailuresPerAccount: 100 }, clock), FAILURE_DELAY_MS, 'smtp');
+    const smtp = new AppPasswordLogin(
+      core,
+      new LoginThrottle({ windowMs: WINDOW_MS, maxFailuresPerSource: 100, maxFailuresPerAccount: 100 }, clock),
+      FAILURE_DELAY_MS,
+      'smtp',
+    );
     assert.equal((await smtp.attempt('alice@sealpost.test', smtpOnly, '192.0.2.9')).kind, 'unlocked');
   });
 

@@ -43,8 +43,7 @@ describe('backups', () => {
     return (await readInbox(service.core, mailboxKeys, account.accountId)).map((message) => /^Subject: (.*)$/m.exec(message.toString('latin1'))![1]!).sort();
   };
   /** Every entry of one account, to show a restore of another left it as it was. */
-  const entriesOf = async (accountId: string) =>
-    [...(await dumpStore(service.store)).entries].filter(([key]) => key.split('/')[1] === accountId);
+  const entriesOf = async (accountId: string) => [...(await dumpStore(service.store)).entries].filter(([key]) => key.split('/')[1] === accountId);
   const firstBlobBytes = async (account: Account) => {
     const inbox = await service.core.folders.findBySpecialUse(account.accountId, '\\Inbox');
     const [record] = await service.core.messages.list(account.accountId, inbox.id);
@@ -122,7 +121,10 @@ describe('backups', () => {
     const carolBytes = await firstBlobBytes(carol);
     const directory = service.jobs.backups.directory;
     await service.core.accounts.delete(carol.accountId);
-    assert.deepEqual(await searchBytes(service.paths.store, keys.account(carol.accountId)).then((hits) => hits.filter((hit) => !/MANIFEST|LOG/.test(hit.file))), []);
+    assert.deepEqual(
+      await searchBytes(service.paths.store, keys.account(carol.accountId)).then((hits) => hits.filter((hit) => !/MANIFEST|LOG/.test(hit.file))),
+      [],
+    );
     for (let day = 1; day <= 6; day++) {
       clock.advance(DAY);
       await service.jobs.createBackup();
@@ -146,16 +148,28 @@ describe('backups', () => {
     const elsewhere = await mkdtemp(join(tmpdir(), 'sealpost-restore-'));
     try {
       const restore = await runSealpost([
-        'backup', 'restore', newest!.id,
-        '--data-dir', elsewhere,
-        '--set', `backup.directory=${service.jobs.backups.directory}`,
+        'backup',
+        'restore',
+        newest!.id,
+        '--data-dir',
+        elsewhere,
+        '--set',
+        `backup.directory=${service.jobs.backups.directory}`,
       ]);
       assert.equal(restore.code, 0, restore.stderr);
       assert.match(restore.stdout, /^restored 2 accounts, \d+ records, \d+ blobs$/m);
       const listed = await runSealpost(['account', 'list', '--data-dir', elsewhere]);
       assert.match(listed.stdout, /alice@sealpost\.test .*5 messages/);
       assert.match(listed.stdout, /bob\.builder@sealpost\.test/);
-      const again = await runSealpost(['backup', 'restore', newest!.id, '--data-dir', elsewhere, '--set', `backup.directory=${service.jobs.backups.directory}`]);
+      const again = await runSealpost([
+        'backup',
+        'restore',
+        newest!.id,
+        '--data-dir',
+        elsewhere,
+        '--set',
+        `backup.directory=${service.jobs.backups.directory}`,
+      ]);
       assert.notEqual(again.code, 0);
       assert.match(again.stderr, /already holds accounts/);
     } finally {
@@ -173,7 +187,10 @@ describe('backups', () => {
     const verify = await runSealpost(['backup', 'verify', newest!.id, '--data-dir', service.dataDir]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, new RegExp(`DAMAGED[\\s\\S]*blob ${line!.id} is damaged`));
-    await assert.rejects(service.jobs.backups.restoreAccount(newest!.id, 'nobody@sealpost.test', { replace: false }), (error: Error & { code?: string }) => error.code === 'BACKUP_NONEXISTENT');
+    await assert.rejects(
+      service.jobs.backups.restoreAccount(newest!.id, 'nobody@sealpost.test', { replace: false }),
+      (error: Error & { code?: string }) => error.code === 'BACKUP_NONEXISTENT',
+    );
     await assert.rejects(service.jobs.backups.verify('../../etc'), (error: Error & { code?: string }) => error.code === 'BACKUP_NONEXISTENT');
   });
 });

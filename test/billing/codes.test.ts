@@ -75,7 +75,12 @@ const SETTINGS: BillingSettings = {
 
 describe('pricing and settlement', () => {
   test('the days of every month add up to exactly its price', () => {
-    for (const [month, days] of [['2026-02', 28], ['2028-02', 29], ['2026-04', 30], ['2026-12', 31]] as const) {
+    for (const [month, days] of [
+      ['2026-02', 28],
+      ['2028-02', 29],
+      ['2026-04', 30],
+      ['2026-12', 31],
+    ] as const) {
       for (const price of [100, 125, 7, 999]) {
         let sum = 0;
         for (let day = 1; day <= days; day++) sum += chargeForDay(price, `${month}-${String(day).padStart(2, '0')}`);

@@ -18,17 +18,20 @@ const MiB = 1024 * 1024;
 
 test('extra storage raises the quota and the price; shrinking below the mail held is refused', async () => {
   const config = await loadConfig({
-    overrides: ['billing.enabled=true', 'billing.trialDays=30', 'limits.mailboxQuotaBytes=1048576', 'billing.extraStorageStepBytes=1048576', 'billing.extraStorageMaxSteps=2'],
+    overrides: [
+      'billing.enabled=true',
+      'billing.trialDays=30',
+      'limits.mailboxQuotaBytes=1048576',
+      'billing.extraStorageStepBytes=1048576',
+      'billing.extraStorageMaxSteps=2',
+    ],
   });
   const crypto = await loadNodeCrypto();
   const core = new MailCore({ store: openMemoryStore(), crypto, limits: config.limits, clock: new ManualClock(), policy: servicePolicyOf(config) });
   await core.domains.add('sealpost.test');
   const { material } = await createAccountKeys(crypto, 'a long enough password', TEST_KDF);
   const { id } = await core.accounts.create('roomy@sealpost.test', material);
-  assert.deepEqual(
-    [(await core.billing!.status(id)).quotaBytes, (await core.billing!.status(id)).monthlyPriceCents],
-    [1 * MiB, 100],
-  );
+  assert.deepEqual([(await core.billing!.status(id)).quotaBytes, (await core.billing!.status(id)).monthlyPriceCents], [1 * MiB, 100]);
   const bigger = await core.billing!.setExtraStorage(id, 2);
   assert.deepEqual([bigger.quotaBytes, bigger.monthlyPriceCents, bigger.extraStorage.steps], [3 * MiB, 150, 2]);
   await assert.rejects(core.billing!.setExtraStorage(id, 3), (error) => isMailError(error, 'INVALID_ARGUMENT'));

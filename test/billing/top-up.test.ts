@@ -40,7 +40,10 @@ describe('top-up by payment code', () => {
     const offer = await service.core.billing!.requestPaymentCode(accountId);
     assert.match(offer.code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     assert.equal(offer.currency, 'EUR');
-    assert.deepEqual((await service.core.billing!.status(accountId)).pendingPaymentCodes.map((pending) => pending.code), [offer.code]);
+    assert.deepEqual(
+      (await service.core.billing!.status(accountId)).pendingPaymentCodes.map((pending) => pending.code),
+      [offer.code],
+    );
     assert.notDeepEqual(await searchBytes(service.dataDir, offer.code), [], 'while pending, the code is in the store (the search can find it)');
 
     const booked = await cli('credit', 'book', offer.code, '500');
@@ -100,7 +103,10 @@ describe('top-up by payment code', () => {
   test('a code booked once is unknown the second time', async () => {
     const offer = await service.core.billing!.requestPaymentCode(accountId);
     await admin()['credit.book']({ code: offer.code, amountCents: 100 });
-    await assertUnchanged(() => admin()['credit.book']({ code: offer.code, amountCents: 100 }), (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'));
+    await assertUnchanged(
+      () => admin()['credit.book']({ code: offer.code, amountCents: 100 }),
+      (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'),
+    );
   });
 
   test('more than the maximum balance is refused with what may still be booked', async () => {
@@ -115,7 +121,10 @@ describe('top-up by payment code', () => {
     const { accountId: doomed } = await service.createAccount('doomed@sealpost.test');
     const offer = await service.core.billing!.requestPaymentCode(doomed);
     await service.core.accounts.delete(doomed);
-    await assertUnchanged(() => admin()['credit.book']({ code: offer.code, amountCents: 500 }), (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'));
+    await assertUnchanged(
+      () => admin()['credit.book']({ code: offer.code, amountCents: 500 }),
+      (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'),
+    );
   });
 
   test('expired codes are refused, and at most three wait at once', async () => {
@@ -124,7 +133,10 @@ describe('top-up by payment code', () => {
     for (let index = 0; index < 3; index++) codes.push((await service.core.billing!.requestPaymentCode(other)).code);
     await assert.rejects(service.core.billing!.requestPaymentCode(other), (error) => isMailError(error, 'PAYMENT_CODE_LIMIT'));
     clock.advance(61 * 86_400_000);
-    await assertUnchanged(() => admin()['credit.book']({ code: codes[0]!, amountCents: 500 }), (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'));
+    await assertUnchanged(
+      () => admin()['credit.book']({ code: codes[0]!, amountCents: 500 }),
+      (error) => isMailError(error, 'PAYMENT_CODE_UNKNOWN'),
+    );
     assert.ok((await service.core.billing!.paymentCodes.dropExpired(false)) >= codes.length, 'these and older codes expired');
     assert.equal(await service.core.billing!.paymentCodes.dropExpired(false), 0);
     for (const code of codes) assert.deepEqual(await searchBytes(service.dataDir, code), [], 'expired codes are erased');

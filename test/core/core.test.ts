@@ -50,7 +50,12 @@ describe('mail core', () => {
   }
 
   const deliver = (accountId: string, address: string, text: string) =>
-    core.ingest.deliver({ source: 'mx', recipients: [{ accountId, address }], content: chunksOf(text), deliveryLog: { direction: 'in', remote: 'mx.remote.example [192.0.2.1]', status: 'stored' } });
+    core.ingest.deliver({
+      source: 'mx',
+      recipients: [{ accountId, address }],
+      content: chunksOf(text),
+      deliveryLog: { direction: 'in', remote: 'mx.remote.example [192.0.2.1]', status: 'stored' },
+    });
 
   test('creates the default folders with special use and refuses a taken or invalid address', async () => {
     const accountId = await newAccount('folders@sealpost.test');
@@ -68,12 +73,18 @@ describe('mail core', () => {
     const accountId = await newAccount('burst@sealpost.test');
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => deliver(accountId, 'burst@sealpost.test', message(`m${i}`))));
     const uids = results.map((result) => result.stored[0]!.uid).sort((a, b) => a - b);
-    assert.deepEqual(uids, Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      uids,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     const inbox = await core.folders.findBySpecialUse(accountId, '\\Inbox');
     assert.equal(inbox.uidNext, 41);
     assert.equal(inbox.messages, 40);
     const records = await core.messages.list(accountId, inbox.id);
-    assert.deepEqual(records.map((r) => r.modSeq), Array.from({ length: 40 }, (_, i) => i + 2));
+    assert.deepEqual(
+      records.map((r) => r.modSeq),
+      Array.from({ length: 40 }, (_, i) => i + 2),
+    );
     assert.equal((await core.accounts.usage(accountId)).messages, 40);
   });
 
@@ -183,13 +194,22 @@ describe('mailbox changes', () => {
     core.events.subscribe(accountId, (event) => events.push(`${event.type}:${'uid' in event ? event.uid : ''}`));
 
     const added = await core.mailbox.setFlags(accountId, inbox.id, [1, 2], { mode: 'add', flags: ['\\seen', '$Work', '\\Recent'] });
-    assert.deepEqual(added.updated.map((u) => [u.uid, u.flags]), [[1, ['\\Seen', '$Work']], [2, ['\\Seen', '$Work']]]);
+    assert.deepEqual(
+      added.updated.map((u) => [u.uid, u.flags]),
+      [
+        [1, ['\\Seen', '$Work']],
+        [2, ['\\Seen', '$Work']],
+      ],
+    );
     assert.equal(added.highestModSeq, inbox.highestModSeq + 1);
     const unchanged = await core.mailbox.setFlags(accountId, inbox.id, [1], { mode: 'add', flags: ['\\Seen'] });
     assert.deepEqual(unchanged.updated, []);
     const guarded = await core.mailbox.setFlags(accountId, inbox.id, [1, 3], { mode: 'set', flags: ['\\Flagged'], unchangedSince: inbox.highestModSeq });
     assert.deepEqual(guarded.modified, [1]);
-    assert.deepEqual(guarded.updated.map((u) => u.uid), [3]);
+    assert.deepEqual(
+      guarded.updated.map((u) => u.uid),
+      [3],
+    );
 
     const usageBefore = await core.accounts.usage(accountId);
     let blobs = 0;
@@ -202,7 +222,10 @@ describe('mailbox changes', () => {
     let blobsAfter = 0;
     for await (const _ of store.blobs.list()) blobsAfter += 1;
     assert.equal(blobsAfter, blobs - 1);
-    assert.deepEqual((await core.messages.list(accountId, inbox.id)).map((m) => m.uid), [1, 3]);
+    assert.deepEqual(
+      (await core.messages.list(accountId, inbox.id)).map((m) => m.uid),
+      [1, 3],
+    );
     assert.equal((await core.folders.get(accountId, inbox.id)).uidNext, 4, 'UIDs are never reused');
     assert.deepEqual(events, ['flags-changed:1', 'flags-changed:2', 'flags-changed:3', 'message-expunged:2']);
   });

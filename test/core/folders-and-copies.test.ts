@@ -99,7 +99,14 @@ describe('copies, moves and the folder tree', () => {
     assert.deepEqual([inbox.messages, inbox.unseen, inbox.deleted], [1, 1, 0]);
     const trashAfter = await core.folders.get(accountId, trash.id);
     assert.deepEqual([trashAfter.messages, trashAfter.unseen, trashAfter.deleted], [3, 3, 2]);
-    assert.deepEqual(events.sort(), ['message-added:1', 'message-added:2', 'message-added:3', 'message-expunged:1', 'message-expunged:2', 'message-expunged:3']);
+    assert.deepEqual(events.sort(), [
+      'message-added:1',
+      'message-added:2',
+      'message-added:3',
+      'message-expunged:1',
+      'message-expunged:2',
+      'message-expunged:3',
+    ]);
     assert.deepEqual(await core.mailbox.vanishedSince(accountId, inboxId, inboxBefore.highestModSeq), [1, 2, 3]);
     assert.deepEqual(await core.mailbox.vanishedSince(accountId, inboxId, moved.sourceHighestModSeq), []);
   });

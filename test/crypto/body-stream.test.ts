@@ -48,7 +48,10 @@ describe('body sizes', () => {
       if (expected !== undefined) {
         assert.equal(bodyPlaintextSize(ciphertextSize), expected);
       } else {
-        assert.throws(() => bodyPlaintextSize(ciphertextSize), (e: unknown) => e instanceof CryptoError && e.code === 'MALFORMED');
+        assert.throws(
+          () => bodyPlaintextSize(ciphertextSize),
+          (e: unknown) => e instanceof CryptoError && e.code === 'MALFORMED',
+        );
       }
     }
   });
@@ -96,7 +99,15 @@ for (const { name, primitives: p, crypto } of backends) {
     });
 
     test('encrypting in random pieces (1 byte to 200 KB) gives the same bytes as in one piece', () => {
-      for (const [seed, size] of [[1, 0], [2, 1], [3, CHUNK], [4, CHUNK + 1], [5, 70000], [6, 450000], [7, 1000 * 1000]] as const) {
+      for (const [seed, size] of [
+        [1, 0],
+        [2, 1],
+        [3, CHUNK],
+        [4, CHUNK + 1],
+        [5, 70000],
+        [6, 450000],
+        [7, 1000 * 1000],
+      ] as const) {
         const contentKey = crypto.newContentKey();
         const streamHeader = crypto.randomBytes(24);
         const plaintext = patternBytes(size, seed);
@@ -130,7 +141,13 @@ for (const { name, primitives: p, crypto } of backends) {
     });
 
     test('decrypting in random pieces gives the plaintext, with each chunk released once complete', () => {
-      for (const [seed, size] of [[11, 0], [12, 5], [13, CHUNK], [14, 3 * CHUNK + 7], [15, 600000]] as const) {
+      for (const [seed, size] of [
+        [11, 0],
+        [12, 5],
+        [13, CHUNK],
+        [14, 3 * CHUNK + 7],
+        [15, 600000],
+      ] as const) {
         const contentKey = crypto.newContentKey();
         const plaintext = patternBytes(size, seed);
         const ciphertext = encryptBody(crypto, contentKey, plaintext);

@@ -67,11 +67,7 @@ export function assertCryptoError(run: () => unknown, code: CryptoErrorCode, mes
   assert.throws(run, (error: unknown) => checkCryptoError(error, code, message));
 }
 
-export async function assertRejectsCryptoError(
-  run: () => Promise<unknown>,
-  code: CryptoErrorCode,
-  message?: string,
-): Promise<void> {
+export async function assertRejectsCryptoError(run: () => Promise<unknown>, code: CryptoErrorCode, message?: string): Promise<void> {
   await assert.rejects(run, (error: unknown) => checkCryptoError(error, code, message));
 }
 

@@ -8,21 +8,8 @@ import type { CryptoErrorCode, KeySlotPurpose } from '../../crypto/api.ts';
 import { LABELS } from '../../crypto/format.ts';
 import { subkey } from '../../crypto/keys.ts';
 import type { SodiumPrimitives } from '../../crypto/primitives.ts';
-import {
-  SECRETSTREAM_STATE_BYTES,
-  SECRETSTREAM_TAG_FINAL,
-  SECRETSTREAM_TAG_MESSAGE,
-} from '../../crypto/primitives.ts';
-import {
-  assertCryptoError,
-  assertRejectsCryptoError,
-  concat,
-  decryptBody,
-  encryptBody,
-  loadBackends,
-  patternBytes,
-  readerOf,
-} from './helpers.ts';
+import { SECRETSTREAM_STATE_BYTES, SECRETSTREAM_TAG_FINAL, SECRETSTREAM_TAG_MESSAGE } from '../../crypto/primitives.ts';
+import { assertCryptoError, assertRejectsCryptoError, concat, decryptBody, encryptBody, loadBackends, patternBytes, readerOf } from './helpers.ts';
 
 const CHUNK = 65536;
 const FULL_CHUNK = CHUNK + 17;
@@ -157,10 +144,7 @@ for (const { name, primitives: p, crypto: c } of backends) {
         else assert.deepEqual(await readTail(), plaintext.subarray(...tail));
       }
       assertCryptoError(() => decryptBody(c, c.newContentKey(), body), 'AUTHENTICATION_FAILED');
-      await assertRejectsCryptoError(
-        () => c.decryptBodyRange(c.newContentKey(), readerOf(body), body.length, 0, 10),
-        'AUTHENTICATION_FAILED',
-      );
+      await assertRejectsCryptoError(() => c.decryptBodyRange(c.newContentKey(), readerOf(body), body.length, 0, 10), 'AUTHENTICATION_FAILED');
     });
 
     test('body: truncation', async () => {
@@ -182,15 +166,9 @@ for (const { name, primitives: p, crypto: c } of backends) {
       }
       // A body cut at a chunk boundary has a plausible size; reading to its end finds no final tag.
       const cut = body.subarray(0, HEADER + 2 * FULL_CHUNK);
-      await assertRejectsCryptoError(
-        () => c.decryptBodyRange(contentKey, readerOf(cut), cut.length, 2 * CHUNK - 10, 2 * CHUNK),
-        'TRUNCATED',
-      );
+      await assertRejectsCryptoError(() => c.decryptBodyRange(contentKey, readerOf(cut), cut.length, 2 * CHUNK - 10, 2 * CHUNK), 'TRUNCATED');
       // A reader that returns less than the size it was promised.
-      await assertRejectsCryptoError(
-        () => c.decryptBodyRange(contentKey, readerOf(cut), body.length, 2 * CHUNK, 2 * CHUNK + 10),
-        'TRUNCATED',
-      );
+      await assertRejectsCryptoError(() => c.decryptBodyRange(contentKey, readerOf(cut), body.length, 2 * CHUNK, 2 * CHUNK + 10), 'TRUNCATED');
       // Sizes no body can have.
       for (const size of [0, 24, 41, HEADER + FULL_CHUNK + 17, HEADER + FULL_CHUNK + 5]) {
         assertCryptoError(() => c.bodyPlaintextSize(size), 'MALFORMED', `size ${size}`);
@@ -228,14 +206,27 @@ for (const { name, primitives: p, crypto: c } of backends) {
         { chunks: [{ size: 100, tag: SECRETSTREAM_TAG_MESSAGE }], code: 'MALFORMED', what: 'short message chunk at the end' },
         { chunks: [{ size: 100, tag: 1 }], code: 'MALFORMED', what: 'TAG_PUSH' },
         { chunks: [{ size: 100, tag: 2 }], code: 'MALFORMED', what: 'TAG_REKEY' },
-        { chunks: [{ size: CHUNK, tag: 1 }, { size: 1, tag: SECRETSTREAM_TAG_FINAL }], code: 'MALFORMED', what: 'full TAG_PUSH' },
         {
-          chunks: [{ size: CHUNK, tag: SECRETSTREAM_TAG_MESSAGE }, { size: 0, tag: SECRETSTREAM_TAG_FINAL }],
+          chunks: [
+            { size: CHUNK, tag: 1 },
+            { size: 1, tag: SECRETSTREAM_TAG_FINAL },
+          ],
+          code: 'MALFORMED',
+          what: 'full TAG_PUSH',
+        },
+        {
+          chunks: [
+            { size: CHUNK, tag: SECRETSTREAM_TAG_MESSAGE },
+            { size: 0, tag: SECRETSTREAM_TAG_FINAL },
+          ],
           code: 'MALFORMED',
           what: 'empty final chunk after a full one',
         },
         {
-          chunks: [{ size: 100, tag: SECRETSTREAM_TAG_MESSAGE }, { size: 100, tag: SECRETSTREAM_TAG_FINAL }],
+          chunks: [
+            { size: 100, tag: SECRETSTREAM_TAG_MESSAGE },
+            { size: 100, tag: SECRETSTREAM_TAG_FINAL },
+          ],
           code: 'AUTHENTICATION_FAILED',
           what: 'short message chunk in the middle (read as part of a full chunk)',
         },
@@ -244,13 +235,19 @@ for (const { name, primitives: p, crypto: c } of backends) {
       for (const { chunks, code, what } of cases) {
         assertCryptoError(() => decryptBody(c, contentKey, craftBody(p, contentKey, chunks)), code, what);
       }
-      const valid = craftBody(p, contentKey, [{ size: CHUNK, tag: SECRETSTREAM_TAG_MESSAGE }, { size: 1, tag: SECRETSTREAM_TAG_FINAL }]);
+      const valid = craftBody(p, contentKey, [
+        { size: CHUNK, tag: SECRETSTREAM_TAG_MESSAGE },
+        { size: 1, tag: SECRETSTREAM_TAG_FINAL },
+      ]);
       assert.equal(decryptBody(c, contentKey, valid).length, CHUNK + 1);
     });
 
     test('body: a final tag before the end is caught by range reads too', async () => {
       const contentKey = c.newContentKey();
-      const early = craftBody(p, contentKey, [{ size: CHUNK, tag: SECRETSTREAM_TAG_FINAL }, { size: 5, tag: SECRETSTREAM_TAG_FINAL }]);
+      const early = craftBody(p, contentKey, [
+        { size: CHUNK, tag: SECRETSTREAM_TAG_FINAL },
+        { size: 5, tag: SECRETSTREAM_TAG_FINAL },
+      ]);
       assertCryptoError(() => decryptBody(c, contentKey, early), 'MALFORMED');
       await assertRejectsCryptoError(() => c.decryptBodyRange(contentKey, readerOf(early), early.length, 0, 10), 'MALFORMED');
     });
@@ -343,24 +340,18 @@ for (const { name, primitives: p, crypto: c } of backends) {
         { ...params, memLimitBytes: 8193 },
         { ...params, memLimitBytes: 4 * 1024 * 1024 * 1024 },
       ]) {
-        await assertRejectsCryptoError(
-          () => c.deriveFromPassword('pw', salt, bad as typeof params),
-          'INVALID_ARGUMENT',
-          JSON.stringify(bad),
-        );
+        await assertRejectsCryptoError(() => c.deriveFromPassword('pw', salt, bad as typeof params), 'INVALID_ARGUMENT', JSON.stringify(bad));
       }
       const body = encryptBody(c, key, patternBytes(10));
-      for (const [start, end] of [[5, 4], [0, 11], [-1, 3], [0.5, 3]] as const) {
-        await assertRejectsCryptoError(
-          () => c.decryptBodyRange(key, readerOf(body), body.length, start, end),
-          'INVALID_ARGUMENT',
-          `[${start}, ${end})`,
-        );
+      for (const [start, end] of [
+        [5, 4],
+        [0, 11],
+        [-1, 3],
+        [0.5, 3],
+      ] as const) {
+        await assertRejectsCryptoError(() => c.decryptBodyRange(key, readerOf(body), body.length, start, end), 'INVALID_ARGUMENT', `[${start}, ${end})`);
       }
-      await assertRejectsCryptoError(
-        () => c.decryptBodyRange(key, async () => concat([body, body]), body.length, 0, 10),
-        'INVALID_ARGUMENT',
-      );
+      await assertRejectsCryptoError(() => c.decryptBodyRange(key, async () => concat([body, body]), body.length, 0, 10), 'INVALID_ARGUMENT');
     });
   });
 }

@@ -54,9 +54,7 @@ interface Vectors {
   searchIndex: { masterKey: string; recordKey: string; storeId: string }[];
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/crypto-v1.json', import.meta.url), 'utf8'),
-) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL('../vectors/crypto-v1.json', import.meta.url), 'utf8')) as Vectors;
 const backends = await loadBackends();
 
 for (const { name, primitives: p, crypto } of backends) {
@@ -114,10 +112,7 @@ for (const { name, primitives: p, crypto } of backends) {
         const identity = identityFromPrivateKey(p, fromHex(v.masterKey), fromHex(v.privateKey), fromHex(v.nonce));
         assert.equal(toHex(identity.publicKey), v.publicKey);
         assert.equal(toHex(identity.encryptedPrivateKey), v.encryptedPrivateKey);
-        const keys = crypto.openIdentity(
-          { publicKey: fromHex(v.publicKey), encryptedPrivateKey: fromHex(v.encryptedPrivateKey) },
-          fromHex(v.masterKey),
-        );
+        const keys = crypto.openIdentity({ publicKey: fromHex(v.publicKey), encryptedPrivateKey: fromHex(v.encryptedPrivateKey) }, fromHex(v.masterKey));
         assert.equal(toHex(keys.privateKey), v.privateKey);
         assert.equal(toHex(keys.masterKey), v.masterKey);
       }

@@ -10,8 +10,16 @@ const ADDRESS = 'carla.looks@sealpost.test';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, reducedMotion: 'reduce' as const };
 
 const MESSAGES = [
-  { from: 'Jörg Müller <joerg@example.de>', subject: 'Grüße aus Köln', html: '<h2>Hallo Carla!</h2><p>Wir sehen uns am <b>Freitag</b> im Café.</p><ul><li>Kuchen</li><li>Kaffee</li></ul>' },
-  { from: 'Newsletter <news@shop.example>', subject: 'Your weekly digest', html: '<table width="100%"><tr><td><h1>This week</h1><p>Three stories worth your time.</p><img src="https://shop.example/banner.png" alt="banner"></td></tr></table>' },
+  {
+    from: 'Jörg Müller <joerg@example.de>',
+    subject: 'Grüße aus Köln',
+    html: '<h2>Hallo Carla!</h2><p>Wir sehen uns am <b>Freitag</b> im Café.</p><ul><li>Kuchen</li><li>Kaffee</li></ul>',
+  },
+  {
+    from: 'Newsletter <news@shop.example>',
+    subject: 'Your weekly digest',
+    html: '<table width="100%"><tr><td><h1>This week</h1><p>Three stories worth your time.</p><img src="https://shop.example/banner.png" alt="banner"></td></tr></table>',
+  },
   { from: 'Dana <dana@example.org>', subject: 'Photos from the trip', text: 'Hi Carla,\n\nthe photos are attached. The lake was wonderful.\n\nDana' },
   { from: 'Jörg Müller <joerg@example.de>', subject: 'Re: Grüße aus Köln', text: 'Und bring bitte den Schirm mit.', inReplyTo: '<message-0@example.de>' },
 ];
@@ -55,7 +63,10 @@ describe('appearance: language, phone width, dark mode', () => {
     await browser.page.fill('#login-address', ADDRESS);
     await browser.page.fill('#login-password', password);
     await browser.page.getByRole('button', { name: submitLabel }).click();
-    await browser.page.locator('.row[data-loaded]').nth(MESSAGES.length - 1).waitFor();
+    await browser.page
+      .locator('.row[data-loaded]')
+      .nth(MESSAGES.length - 1)
+      .waitFor();
   }
 
   test('German from the browser, at phone width: one pane at a time', async () => {
@@ -66,7 +77,10 @@ describe('appearance: language, phone width, dark mode', () => {
       await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
       await screenshot(page, 'phone-login-de');
       await login(browser, 'Anmelden');
-      await page.getByTestId('folder-title').filter({ hasText: /^Posteingang$/ }).waitFor();
+      await page
+        .getByTestId('folder-title')
+        .filter({ hasText: /^Posteingang$/ })
+        .waitFor();
       assert.equal(await page.getByTestId('folder-tree').isVisible(), false, 'the folders hide in a drawer');
       await screenshot(page, 'phone-list-de');
       await page.getByRole('button', { name: 'Ordner' }).click();

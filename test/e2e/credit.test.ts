@@ -41,7 +41,10 @@ describe('credit in the webmail', () => {
     await page.getByText('Voucher redeemed').waitFor();
     // 15.00 booked, less the first day charged at 1.00 per month.
     // The status is reloaded after the toast appears: wait for the new balance.
-    await page.getByTestId('credit-status').filter({ hasText: /€14\.9\d/ }).waitFor();
+    await page
+      .getByTestId('credit-status')
+      .filter({ hasText: /€14\.9\d/ })
+      .waitFor();
     assert.match((await page.getByTestId('credit-status').textContent())!, /Active: paid in advance/);
     await screenshot(page, 'desktop-credit');
     const receiptLink = page.getByRole('link', { name: /^R-/ }).first();

@@ -21,7 +21,13 @@ import { E2E_SERVICE_SETTINGS, findInRequests, findInResponses, openBrowser, scr
 const ADDRESS = 'frank.export@sealpost.test';
 const canary = (label: string) => `${label}${randomBytes(8).toString('hex')}`;
 const SUBJECTS = { inbox: canary('InboxSubject'), inboxPlain: canary('PlainSubject'), sent: canary('SentSubject'), project: canary('ProjectSubject') };
-const BODIES = { inbox: canary('INBOXBODY'), inboxPlain: canary('PLAINBODY'), sent: canary('SENTBODY'), project: canary('PROJECTBODY'), broken: canary('BROKENBODY') };
+const BODIES = {
+  inbox: canary('INBOXBODY'),
+  inboxPlain: canary('PLAINBODY'),
+  sent: canary('SENTBODY'),
+  project: canary('PROJECTBODY'),
+  broken: canary('BROKENBODY'),
+};
 /** A large folder: enough to time the export and to cancel it half way. */
 const BULK_MESSAGES = 300;
 /** Real deliveries the bulk folder is cloned from. */
@@ -32,7 +38,14 @@ const TOTAL_MESSAGES = 5 + BULK_MESSAGES;
 const EURO = Buffer.from('€');
 
 function message(subject: string, lines: string[], extraHeaders: string[] = []): Buffer {
-  const header = [`From: Bob Sender <bob@example.org>`, `To: ${ADDRESS}`, `Subject: ${subject}`, `Date: ${new Date(Date.UTC(2026, 2, 1, 9)).toUTCString()}`, `Message-ID: <${randomBytes(6).toString('hex')}@example.org>`, ...extraHeaders];
+  const header = [
+    `From: Bob Sender <bob@example.org>`,
+    `To: ${ADDRESS}`,
+    `Subject: ${subject}`,
+    `Date: ${new Date(Date.UTC(2026, 2, 1, 9)).toUTCString()}`,
+    `Message-ID: <${randomBytes(6).toString('hex')}@example.org>`,
+    ...extraHeaders,
+  ];
   return Buffer.from([...header, '', ...lines, ''].join('\r\n'));
 }
 
@@ -74,7 +87,11 @@ describe('mailbox export in Chromium', () => {
         })(),
       });
     await deliver(
-      message(SUBJECTS.inbox, ['Hello Frank,', `From now on lunch costs 5 € (${BODIES.inbox}).`, '>From a line quoted already', 'Bob'], ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit']),
+      message(
+        SUBJECTS.inbox,
+        ['Hello Frank,', `From now on lunch costs 5 € (${BODIES.inbox}).`, '>From a line quoted already', 'Bob'],
+        ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit'],
+      ),
       {},
     );
     await deliver(message(SUBJECTS.inboxPlain, [`Plain text ${BODIES.inboxPlain}`]), {});
@@ -134,15 +151,26 @@ describe('mailbox export in Chromium', () => {
     const [download] = await downloadsReached(1);
     const seconds = (performance.now() - started) / 1000;
     context.diagnostic(`zip export of ${TOTAL_MESSAGES} messages in 10 folders: ${seconds.toFixed(1)} s`);
-    assert.ok([`sealpost-${ADDRESS}-${dayBefore}.zip`, `sealpost-${ADDRESS}-${localDay(new Date())}.zip`].includes(download!.suggestedFilename()), download!.suggestedFilename());
+    assert.ok(
+      [`sealpost-${ADDRESS}-${dayBefore}.zip`, `sealpost-${ADDRESS}-${localDay(new Date())}.zip`].includes(download!.suggestedFilename()),
+      download!.suggestedFilename(),
+    );
     const path = join(downloadsDirectory, 'export.zip');
     await download!.saveAs(path);
 
     const exported = await readMailboxExport(path);
-    assert.deepEqual(
-      Object.keys(exported).sort(),
-      ['Archive.mbox', 'Berichte_ 2026.mbox', 'Bulk.mbox', 'Drafts.mbox', 'INBOX.mbox', 'Junk.mbox', 'Projects.mbox', 'Projects/2026.mbox', 'Sent.mbox', 'Trash.mbox'],
-    );
+    assert.deepEqual(Object.keys(exported).sort(), [
+      'Archive.mbox',
+      'Berichte_ 2026.mbox',
+      'Bulk.mbox',
+      'Drafts.mbox',
+      'INBOX.mbox',
+      'Junk.mbox',
+      'Projects.mbox',
+      'Projects/2026.mbox',
+      'Sent.mbox',
+      'Trash.mbox',
+    ]);
     const texts = (name: string) => exported[name]!.messages.map((entry) => entry.bytes.toString('latin1'));
     const inbox = texts('INBOX.mbox');
     assert.equal(inbox.length, 2, 'the two readable Inbox messages; the broken one is left out');
@@ -158,7 +186,8 @@ describe('mailbox export in Chromium', () => {
     const bulk = texts('Bulk.mbox');
     assert.equal(bulk.length, BULK_MESSAGES);
     assert.ok(bulk.every((text) => /^Subject: Bulk sample \d$/m.test(text)));
-    for (const empty of ['Drafts.mbox', 'Junk.mbox', 'Trash.mbox', 'Archive.mbox', 'Projects.mbox', 'Berichte_ 2026.mbox']) assert.deepEqual(exported[empty]!.messages, [], empty);
+    for (const empty of ['Drafts.mbox', 'Junk.mbox', 'Trash.mbox', 'Archive.mbox', 'Projects.mbox', 'Berichte_ 2026.mbox'])
+      assert.deepEqual(exported[empty]!.messages, [], empty);
 
     const progress = page.locator('[data-testid=export-progress][data-state=finished]');
     await progress.waitFor();
@@ -168,7 +197,9 @@ describe('mailbox export in Chromium', () => {
 
     await browser.settle();
     const exportRequests = browser.network.slice(firstExportRequest).filter((exchange) => exchange.url.startsWith(origin));
-    const unexpected = exportRequests.map((exchange) => `${exchange.method} ${exchange.url.slice(origin.length)}`).filter((request) => !EXPORT_REQUEST_KINDS.some((kind) => kind.test(request)));
+    const unexpected = exportRequests
+      .map((exchange) => `${exchange.method} ${exchange.url.slice(origin.length)}`)
+      .filter((request) => !EXPORT_REQUEST_KINDS.some((kind) => kind.test(request)));
     assert.deepEqual(unexpected, [], 'the export makes no new kind of request');
     const bodies = exportRequests
       .filter((exchange) => exchange.url.endsWith('/bodies'))
@@ -197,7 +228,10 @@ describe('mailbox export in Chromium', () => {
     await page.route('**/messages/bodies', hold);
     try {
       await page.getByTestId('export-start').click();
-      await page.getByTestId('export-folder').filter({ hasText: `Bulk: 100 of ${BULK_MESSAGES}` }).waitFor();
+      await page
+        .getByTestId('export-folder')
+        .filter({ hasText: `Bulk: 100 of ${BULK_MESSAGES}` })
+        .waitFor();
       await page.getByTestId('export-cancel').click();
       release();
       await page.locator('[data-testid=export-progress][data-state=cancelled]').getByText('Export cancelled.').waitFor();
@@ -225,7 +259,8 @@ describe('mailbox export in Chromium', () => {
       await file.saveAs(path);
       const [read] = Object.values(await readMailboxExport(path));
       const texts = read!.messages.map((entry) => entry.bytes.toString('latin1'));
-      if (file.suggestedFilename() === 'INBOX.mbox') assert.ok(texts.length === 2 && texts.some((text) => text.includes(BODIES.inbox)) && texts.some((text) => text.includes(BODIES.inboxPlain)));
+      if (file.suggestedFilename() === 'INBOX.mbox')
+        assert.ok(texts.length === 2 && texts.some((text) => text.includes(BODIES.inbox)) && texts.some((text) => text.includes(BODIES.inboxPlain)));
       else assert.ok(texts.length === 1 && texts[0]!.includes(BODIES.project));
     }
     await page.locator('[data-testid=export-progress][data-state=finished]').waitFor();

@@ -91,7 +91,10 @@ describe('a hostile HTML message in the webmail', () => {
     const frame = page.frameLocator('[data-testid=message-frame]');
     await frame.getByText('Visible text of the hostile message.').waitFor();
     await page.getByTestId('remote-blocked').waitFor();
-    await frame.locator('#jslink').click().catch(() => undefined);
+    await frame
+      .locator('#jslink')
+      .click()
+      .catch(() => undefined);
     await page.waitForTimeout(1500);
     await screenshot(page, 'desktop-hostile-message');
     await browser.settle();
@@ -100,9 +103,26 @@ describe('a hostile HTML message in the webmail', () => {
     assert.deepEqual(dialogs, []);
     assert.deepEqual(tattletale.hits, [], 'the outside world saw no request');
     const foreign = browser.network.filter((exchange) => !exchange.url.startsWith(origin) && !/^(blob|data|about):/.test(exchange.url));
-    assert.deepEqual(foreign.map((exchange) => exchange.url), [], 'the network log holds no request to another origin');
+    assert.deepEqual(
+      foreign.map((exchange) => exchange.url),
+      [],
+      'the network log holds no request to another origin',
+    );
     const frameHtml = await frame.locator('body').innerHTML();
-    for (const forbidden of ['<script', 'onerror', 'onload', 'javascript:', '<form', '<iframe', '<object', '<embed', '<svg', '<meta', '<base', `${tattletale.origin}/pixel`]) {
+    for (const forbidden of [
+      '<script',
+      'onerror',
+      'onload',
+      'javascript:',
+      '<form',
+      '<iframe',
+      '<object',
+      '<embed',
+      '<svg',
+      '<meta',
+      '<base',
+      `${tattletale.origin}/pixel`,
+    ]) {
       assert.ok(!frameHtml.includes(forbidden), `the shown HTML holds no ${forbidden}`);
     }
     const sandbox = await page.getByTestId('message-frame').getAttribute('sandbox');
@@ -127,7 +147,9 @@ describe('a hostile HTML message in the webmail', () => {
     await frame.getByText('Visible text of the hostile message.').waitFor();
     await page.waitForTimeout(1500);
     assert.ok(tattletale.hits.includes('GET /pixel.gif'), 'the allowed image loaded');
-    const unexpected = tattletale.hits.filter((hit) => !/^GET \/(pixel\.gif|inline-style\.png|style-background\.png|class\.png|table-background\.png)$/.test(hit));
+    const unexpected = tattletale.hits.filter(
+      (hit) => !/^GET \/(pixel\.gif|inline-style\.png|style-background\.png|class\.png|table-background\.png)$/.test(hit),
+    );
     assert.deepEqual(unexpected, [], 'only images, nothing else (no script, form, frame, stylesheet import)');
     assert.equal(await page.evaluate(() => document.body.dataset.pwned ?? null), null);
     assert.deepEqual(dialogs, []);

@@ -25,7 +25,10 @@ describe('a folder of 50,000 messages', () => {
     await page.fill('#login-address', ADDRESS);
     await page.fill('#login-password', password);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(`${TOTAL.toLocaleString('en')} messages`).or(page.getByText(`${TOTAL} messages`)).waitFor({ timeout: 30_000 });
+    await page
+      .getByText(`${TOTAL.toLocaleString('en')} messages`)
+      .or(page.getByText(`${TOTAL} messages`))
+      .waitFor({ timeout: 30_000 });
   });
   after(async () => {
     await browser?.close();

@@ -28,7 +28,18 @@ const FILLERS = 45;
 
 function rawMessage(subject: string, lines: string[], contentType = 'text/plain; charset=utf-8'): Buffer {
   return Buffer.from(
-    [`From: =?utf-8?q?J=C3=BCrgen_Wei=C3=9F?= <${SENDER}>`, `To: ${ADDRESS}`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', `Content-Type: ${contentType}`, 'Content-Transfer-Encoding: 8bit', '', ...lines, ''].join('\r\n'),
+    [
+      `From: =?utf-8?q?J=C3=BCrgen_Wei=C3=9F?= <${SENDER}>`,
+      `To: ${ADDRESS}`,
+      `Subject: ${subject}`,
+      `Date: ${new Date().toUTCString()}`,
+      'MIME-Version: 1.0',
+      `Content-Type: ${contentType}`,
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      ...lines,
+      '',
+    ].join('\r\n'),
   );
 }
 
@@ -58,7 +69,10 @@ describe('full-text search in the browser', () => {
     await page.fill('#login-address', ADDRESS);
     await page.fill('#login-password', password);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByTestId('folder-title').filter({ hasText: /^Inbox$/ }).waitFor();
+    await page
+      .getByTestId('folder-title')
+      .filter({ hasText: /^Inbox$/ })
+      .waitFor();
   }
 
   async function searchFor(query: string): Promise<void> {
@@ -67,7 +81,8 @@ describe('full-text search in the browser', () => {
     await field.fill(query);
   }
 
-  const searchDatabases = () => browser.page.evaluate(async () => (await indexedDB.databases()).map((entry) => entry.name!).filter((name) => name.startsWith('sealpost-search-')));
+  const searchDatabases = () =>
+    browser.page.evaluate(async () => (await indexedDB.databases()).map((entry) => entry.name!).filter((name) => name.startsWith('sealpost-search-')));
 
   const hit = (subject: string) => browser.page.getByTestId('search-hit').filter({ hasText: subject });
   /** Bodies asked for since the exchange `from`, one by one or in batches, as "folder/uid". */
@@ -85,7 +100,13 @@ describe('full-text search in the browser', () => {
     origin = `https://127.0.0.1:${service.port('https')}`;
     for (let index = 0; index < FILLERS; index++) await deliver(rawMessage(`Filler ${index}`, [FILLER, `Nothing to see in message ${index}.`]));
     await deliver(rawMessage(SUBJECT, [FILLER, `Bitte bring die ${INBOX_WORD} mit. Wir treffen uns an der Überführung in der Hauptstraße.`]));
-    await deliver(rawMessage('Newsletter', [`<html><head><style>p{color:red}</style></head><body><p>${FILLER}</p><p>Der Code lautet <b>${HTML_WORD}</b>.</p></body></html>`], 'text/html; charset=utf-8'));
+    await deliver(
+      rawMessage(
+        'Newsletter',
+        [`<html><head><style>p{color:red}</style></head><body><p>${FILLER}</p><p>Der Code lautet <b>${HTML_WORD}</b>.</p></body></html>`],
+        'text/html; charset=utf-8',
+      ),
+    );
     const archivedUid = await deliver(rawMessage(ARCHIVE_SUBJECT, [FILLER, `The receipt number is ${ARCHIVE_WORD}.`]));
     const inbox = await service.core.folders.findBySpecialUse(accountId, '\\Inbox');
     const archive = await service.core.folders.findBySpecialUse(accountId, '\\Archive');
@@ -121,7 +142,10 @@ describe('full-text search in the browser', () => {
   test('a hit opens in its folder, by mouse and by keyboard', async () => {
     const { page } = browser;
     await hit(ARCHIVE_SUBJECT).click();
-    await page.getByTestId('folder-title').filter({ hasText: /^Archive$/ }).waitFor();
+    await page
+      .getByTestId('folder-title')
+      .filter({ hasText: /^Archive$/ })
+      .waitFor();
     await page.getByTestId('message-subject').filter({ hasText: ARCHIVE_SUBJECT }).waitFor();
     await page.getByTestId('message-text').filter({ hasText: ARCHIVE_WORD }).waitFor();
     assert.equal(await page.getByTestId('search').inputValue(), ARCHIVE_WORD, 'the search goes on in the new folder');
@@ -130,7 +154,10 @@ describe('full-text search in the browser', () => {
     await page.getByTestId('search').press('ArrowDown');
     assert.equal(await hit(SUBJECT).evaluate((element) => element === document.activeElement), true, 'the arrow key moves into the hits');
     await page.keyboard.press('Enter');
-    await page.getByTestId('folder-title').filter({ hasText: /^Inbox$/ }).waitFor();
+    await page
+      .getByTestId('folder-title')
+      .filter({ hasText: /^Inbox$/ })
+      .waitFor();
     await page.getByTestId('message-subject').filter({ hasText: SUBJECT }).waitFor();
   });
 
@@ -139,7 +166,7 @@ describe('full-text search in the browser', () => {
     const results = page.getByTestId('search-results');
     await results.and(page.locator(`[data-phase=ready][data-indexed="${total}"]`)).waitFor({ timeout: 60_000 });
     const stored = await page.evaluate(async () => {
-      const request = <T,>(operation: IDBRequest<T>) =>
+      const request = <T>(operation: IDBRequest<T>) =>
         new Promise<T>((resolve, reject) => {
           operation.onsuccess = () => resolve(operation.result);
           operation.onerror = () => reject(operation.error);
@@ -152,7 +179,8 @@ describe('full-text search in the browser', () => {
           const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
           keys.forEach((key, index) => {
             const value: unknown = values[index];
-            const bytes = value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : new TextEncoder().encode(JSON.stringify(value));
+            const bytes =
+              value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : new TextEncoder().encode(JSON.stringify(value));
             records.push({ database: name!, store: storeName, key: String(key), bytes: Array.from(bytes) });
           });
         }
@@ -162,12 +190,26 @@ describe('full-text search in the browser', () => {
       return { records, local };
     });
     assert.ok(stored.records.length >= 2, 'a manifest and at least one shard');
-    assert.equal(new Set(stored.records.map((record) => record.database)).size, 1, 'one database, this account\'s');
+    assert.equal(new Set(stored.records.map((record) => record.database)).size, 1, "one database, this account's");
     for (const record of stored.records) {
       assert.match(record.database, /^sealpost-search-[0-9a-f]{32}$/, 'named without the address');
       const bytes = Buffer.from(record.bytes);
       assert.equal(bytes[0], 0x01, `record ${record.key} is a v1 ciphertext`);
-      for (const needle of [INBOX_WORD, ARCHIVE_WORD, HTML_WORD, SUBJECT, ARCHIVE_SUBJECT, 'Newsletter', SENDER, 'juergen', 'Jürgen', 'hauptstrasse', 'uberfuhrung', 'lorem', 'Lorem']) {
+      for (const needle of [
+        INBOX_WORD,
+        ARCHIVE_WORD,
+        HTML_WORD,
+        SUBJECT,
+        ARCHIVE_SUBJECT,
+        'Newsletter',
+        SENDER,
+        'juergen',
+        'Jürgen',
+        'hauptstrasse',
+        'uberfuhrung',
+        'lorem',
+        'Lorem',
+      ]) {
         assert.ok(!bytes.includes(needle), `"${needle}" in IndexedDB record ${record.key}`);
         assert.ok(!bytes.includes(Buffer.from(needle, 'utf16le')), `"${needle}" (UTF-16) in IndexedDB record ${record.key}`);
       }

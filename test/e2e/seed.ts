@@ -49,7 +49,13 @@ export async function cloneToSize(core: MailCore, store: Store, accountId: strin
     const original = originals[offset % originals.length]!;
     const uid = start + offset;
     folder.highestModSeq += 1;
-    const clone: MessageRecord = { ...original, uid, modSeq: folder.highestModSeq, internalDate: newest - (clones - offset) * 60_000, flags: offset % 3 === 0 ? [] : ['\\Seen'] };
+    const clone: MessageRecord = {
+      ...original,
+      uid,
+      modSeq: folder.highestModSeq,
+      internalDate: newest - (clones - offset) * 60_000,
+      flags: offset % 3 === 0 ? [] : ['\\Seen'],
+    };
     operations.push({ type: 'put', key: keys.message(accountId, folderId, uid), value: encodeRecord(clone) });
     extraRefs.set(original.blobId, (extraRefs.get(original.blobId) ?? 0) + 1);
     folder.messages += 1;

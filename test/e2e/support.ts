@@ -77,7 +77,8 @@ export async function openBrowser(options: BrowserContextOptions = {}): Promise<
           exchange.status = response.status();
           exchange.responseHeaders = await response.allHeaders();
           // A live event stream never ends; its events are checked where they are used.
-          if (!String(exchange.responseHeaders['content-type']).startsWith('text/event-stream')) exchange.responseBody = await response.body().catch(() => Buffer.alloc(0));
+          if (!String(exchange.responseHeaders['content-type']).startsWith('text/event-stream'))
+            exchange.responseBody = await response.body().catch(() => Buffer.alloc(0));
         })
         .catch(() => undefined),
     );
@@ -142,7 +143,8 @@ export function payloadsOf(body: Buffer): Buffer[] {
   return payloads;
 }
 
-const contains = (payloads: Buffer[], needle: string | Uint8Array) => payloads.some((payload) => payload.includes(typeof needle === 'string' ? needle : Buffer.from(needle)));
+const contains = (payloads: Buffer[], needle: string | Uint8Array) =>
+  payloads.some((payload) => payload.includes(typeof needle === 'string' ? needle : Buffer.from(needle)));
 
 /** Where in the recorded traffic a needle occurs, as "body of POST https://…/api/…". */
 export function findInRequests(network: readonly RecordedExchange[], needle: string | Uint8Array): string[] {

@@ -111,7 +111,10 @@ describe('webmail end to end in Chromium', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByTestId('folder-tree').waitFor();
     // The title is filled when the folder list arrives, after the tree itself appears.
-    await page.getByTestId('folder-title').filter({ hasText: /^Inbox$/ }).waitFor();
+    await page
+      .getByTestId('folder-title')
+      .filter({ hasText: /^Inbox$/ })
+      .waitFor();
   });
 
   test('a message sent to the MX appears live, and reads', async () => {
@@ -192,7 +195,7 @@ describe('webmail end to end in Chromium', () => {
     const keys = await unlockByPassword(service.core, service.crypto, friend.accountId, friend.password);
     const received = (await readInbox(service.core, keys, friend.accountId)).map((message) => message.toString());
     const reply = received.find((message) => message.includes(REPLY_CANARY));
-    assert.ok(reply, 'the reply is in the friend\'s inbox');
+    assert.ok(reply, "the reply is in the friend's inbox");
     assert.match(reply, new RegExp(`Subject: Re: ${SUBJECT_CANARY}`));
     assert.match(reply, /In-Reply-To: <[^>]+>/);
     await page.getByTestId('folder-tree').getByText('Sent').click();
@@ -212,7 +215,14 @@ describe('webmail end to end in Chromium', () => {
     assert.match(appPassword, /^([a-z2-9]{4}-){6}[a-z2-9]{4}$/);
     await page.getByTestId('service-table').waitFor();
     await screenshot(page, 'desktop-app-password');
-    const client = new ImapFlow({ host: '127.0.0.1', port: service.port('imaps'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: ADDRESS, pass: appPassword }, logger: false });
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: service.port('imaps'),
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: ADDRESS, pass: appPassword },
+      logger: false,
+    });
     await client.connect();
     try {
       const inbox = await client.mailboxOpen('INBOX');
@@ -302,7 +312,10 @@ describe('webmail end to end in Chromium', () => {
     await page.fill('#compose-to', 'Carol <carol@remote.example>');
     await page.fill('#compose-subject', 'Across the wire');
     await page.getByTestId('compose-text').fill(`Hello Carol, ${REMOTE_CANARY}`);
-    await page.getByTestId('compose').locator('input[type=file]').setInputFiles({ name: 'Bericht März.txt', mimeType: 'text/plain', buffer: Buffer.from(`attached ${REMOTE_CANARY}`) });
+    await page
+      .getByTestId('compose')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'Bericht März.txt', mimeType: 'text/plain', buffer: Buffer.from(`attached ${REMOTE_CANARY}`) });
     await page.getByText('Bericht März.txt').waitFor();
     await page.getByTestId('send').click();
     await page.getByText('Sent.').waitFor();
@@ -323,7 +336,13 @@ describe('webmail end to end in Chromium', () => {
     const subject = `Agenda ${randomBytes(6).toString('hex')}`;
     const friendAppPassword = await service.createAppPassword(friend.accountId, friend.password);
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submission'), requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: FRIEND, pass: friendAppPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submission'),
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: FRIEND, pass: friendAppPassword },
+      })
       .sendMail({ from: `Bob Friend <${FRIEND}>`, to: ADDRESS, subject, text: 'The agenda for noon.' });
     await page.getByTestId('folder-tree').getByText('Inbox').click();
     await page.getByTestId('message-list').getByText(subject).click();
@@ -348,7 +367,7 @@ describe('webmail end to end in Chromium', () => {
         contentKeys.push(service.crypto.openContentKey(stored, keys));
       }
     }
-    assert.ok(contentKeys.length >= 2, "the received message and the Sent copy");
+    assert.ok(contentKeys.length >= 2, 'the received message and the Sent copy');
     const secrets: [string, (string | Uint8Array)[]][] = [
       ['password', encodingsOf(PASSWORD)],
       ['masterKey', encodingsOf(keys.masterKey)],
@@ -376,7 +395,16 @@ describe('webmail end to end in Chromium', () => {
     );
     const mailResponses = api.filter((exchange) => /\/messages\/(metadata|\d+\/body)/.test(exchange.url));
     assert.ok(mailResponses.length >= 3, 'mail was fetched');
-    assert.deepEqual(browser.network.filter((exchange) => !exchange.url.startsWith(origin) && !exchange.url.startsWith('blob:') && !exchange.url.startsWith('data:')).map((exchange) => exchange.url), [], 'no request to any other origin');
-    assert.deepEqual(browser.console.filter((line) => line.startsWith('error')), []);
+    assert.deepEqual(
+      browser.network
+        .filter((exchange) => !exchange.url.startsWith(origin) && !exchange.url.startsWith('blob:') && !exchange.url.startsWith('data:'))
+        .map((exchange) => exchange.url),
+      [],
+      'no request to any other origin',
+    );
+    assert.deepEqual(
+      browser.console.filter((line) => line.startsWith('error')),
+      [],
+    );
   });
 });

@@ -102,18 +102,24 @@ describe('the shipped rspamd configuration', () => {
 
     const { stdout: json } = await configdump('-C', 'rbl', 'phishing');
     // One JSON object per section asked, one a line.
-    const [rbl, phishing] = json.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [rbl, phishing] = json
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(phishing?.phishtank_enabled, false);
     const rules = Object.entries((rbl?.rbls ?? {}) as Record<string, BlocklistRule>);
     assert.ok(rules.length > 0, 'the rbl section was read');
     const enabled = rules.filter(([, rule]) => rule.enabled !== false && rule.disabled !== true);
-    assert.ok(enabled.some(([name]) => name === 'spamhaus'), 'the peer address is still checked');
+    assert.ok(
+      enabled.some(([name]) => name === 'spamhaus'),
+      'the peer address is still checked',
+    );
     for (const [name, rule] of enabled) {
       assert.deepEqual(checkedItems(rule), ['from'], `blocklist ${name} is asked about the connecting address only`);
     }
   });
 
-  test('a message\'s links, addresses and Received headers are not looked up; the peer address is', async () => {
+  test("a message's links, addresses and Received headers are not looked up; the peer address is", async () => {
     // The headers Sealpost's RspamdClient sends (server/filter/rspamd.ts), through fetch to read
     // the symbols, plus the peer's reverse DNS name (Hostname), which an MTA may pass and without
     // which rspamd's stock DBL, SURBL and URIBL rules skip the message: the shipped files must
@@ -121,7 +127,15 @@ describe('the shipped rspamd configuration', () => {
     const response = await fetch(`${rspamd.url}/checkv2`, {
       method: 'POST',
       body: MESSAGE,
-      headers: { IP: PEER_ADDRESS, Hostname: HELO, Helo: HELO, From: `someone@${SENDER_DOMAIN}`, Rcpt: 'alice@sealpost.test', 'Queue-Id': 'probe1', Flags: 'no_log' },
+      headers: {
+        IP: PEER_ADDRESS,
+        Hostname: HELO,
+        Helo: HELO,
+        From: `someone@${SENDER_DOMAIN}`,
+        Rcpt: 'alice@sealpost.test',
+        'Queue-Id': 'probe1',
+        Flags: 'no_log',
+      },
     });
     assert.equal(response.status, 200);
     const { symbols } = (await response.json()) as { symbols: Record<string, unknown> };

@@ -37,7 +37,9 @@ export async function readFolder(core: MailCore, keys: MailboxKeys, accountId: s
  * Received header) and the message as sent. */
 export function withoutReceivedHeader(stored: Buffer): { checks: string; received: string; original: Buffer } {
   const text = stored.toString('latin1');
-  const match = /^((?:(?:Authentication-Results|Received-SPF|X-Spam-[A-Za-z]+): [^\r]*\r\n(?:[ \t][^\r]*\r\n)*)*)(Received: [^\r]*\r\n(?:\t[^\r]*\r\n)*)/.exec(text);
+  const match = /^((?:(?:Authentication-Results|Received-SPF|X-Spam-[A-Za-z]+): [^\r]*\r\n(?:[ \t][^\r]*\r\n)*)*)(Received: [^\r]*\r\n(?:\t[^\r]*\r\n)*)/.exec(
+    text,
+  );
   if (!match) throw new Error('the stored message does not begin with our Received header');
   return { checks: match[1]!, received: match[2]!, original: stored.subarray(match[0].length) };
 }

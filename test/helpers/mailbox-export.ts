@@ -21,7 +21,10 @@ export function readMailboxExport(path: string): Promise<Record<string, Exported
       const parsed = JSON.parse(stdout) as Record<string, Omit<ExportedFile, 'messages'> & { messages: { fromLine: string; bytes: string }[] }>;
       resolve(
         Object.fromEntries(
-          Object.entries(parsed).map(([name, file]) => [name, { ...file, messages: file.messages.map((message) => ({ fromLine: message.fromLine, bytes: Buffer.from(message.bytes, 'latin1') })) }]),
+          Object.entries(parsed).map(([name, file]) => [
+            name,
+            { ...file, messages: file.messages.map((message) => ({ fromLine: message.fromLine, bytes: Buffer.from(message.bytes, 'latin1') })) },
+          ]),
         ),
       );
     });

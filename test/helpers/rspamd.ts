@@ -66,7 +66,9 @@ export async function startRspamd({ shippedConfig = true, nameserver }: RspamdOp
   const variables = Object.entries(paths).flatMap(([name, value]) => ['--var', `${name}=${value}`]);
   // --no-fork: stays the child we stop; --insecure: lets workers run as root, as npm test
   // does when it may install packages.
-  const child: ChildProcess = spawn('rspamd', ['--no-fork', '--insecure', '-c', '/etc/rspamd/rspamd.conf', ...variables], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('rspamd', ['--no-fork', '--insecure', '-c', '/etc/rspamd/rspamd.conf', ...variables], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -76,7 +78,13 @@ export async function startRspamd({ shippedConfig = true, nameserver }: RspamdOp
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`rspamd exited at start:\n${output}`);
-    if (await fetch(`${url}/ping`).then((response) => response.ok, () => false)) break;
+    if (
+      await fetch(`${url}/ping`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`rspamd did not answer within ${START_TIMEOUT_MS} ms:\n${output}`);

@@ -18,7 +18,13 @@ test('folder snapshots follow every change and equal a fresh read of the store',
   const inbox = await core.folders.findBySpecialUse(accountId, '\\Inbox');
   const archive = await core.folders.findBySpecialUse(accountId, '\\Archive');
   const deliver = (i: number) =>
-    core.ingest.deliver({ source: 'mx', recipients: [{ accountId, address: 'snapshots@sealpost.test' }], content: (async function* () { yield Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`); })() });
+    core.ingest.deliver({
+      source: 'mx',
+      recipients: [{ accountId, address: 'snapshots@sealpost.test' }],
+      content: (async function* () {
+        yield Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`);
+      })(),
+    });
   const snapshots = new FolderSnapshots(core);
   const expected = async (folderId: string) =>
     (await core.messages.list(accountId, folderId)).map(({ uid, flags, modSeq, size, internalDate }) => ({ uid, flags, modSeq, size, internalDate }));

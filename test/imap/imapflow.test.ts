@@ -92,16 +92,25 @@ describe('imapflow against the IMAP server', () => {
         try {
           assert.equal((client.mailbox as { exists: number }).exists, 2);
           const messages = await client.fetchAll('1:*', { uid: true, flags: true, envelope: true, bodyStructure: true, internalDate: true, size: true });
-          assert.deepEqual(messages.map((m) => m.uid), [1, 2]);
+          assert.deepEqual(
+            messages.map((m) => m.uid),
+            [1, 2],
+          );
           assert.ok(messages[0]!.flags!.has('\\Seen') && messages[0]!.flags!.has('$Work'));
           assert.equal(new Date(messages[0]!.internalDate!).toISOString(), '2025-02-03T09:00:00.000Z');
           assert.equal(messages[1]!.envelope!.subject, 'Grüße aus München');
           assert.equal(messages[1]!.envelope!.from![0]!.name, 'Jürgen');
-          assert.deepEqual(messages[1]!.envelope!.to!.map((a) => a.address), ['alice@sealpost.test', 'carol@example.org']);
+          assert.deepEqual(
+            messages[1]!.envelope!.to!.map((a) => a.address),
+            ['alice@sealpost.test', 'carol@example.org'],
+          );
           assert.equal(messages[1]!.size, Buffer.byteLength(MULTIPART));
           const structure = messages[1]!.bodyStructure!;
           assert.equal(structure.type, 'multipart/mixed');
-          assert.deepEqual(structure.childNodes!.map((part) => part.type), ['text/plain', 'application/octet-stream']);
+          assert.deepEqual(
+            structure.childNodes!.map((part) => part.type),
+            ['text/plain', 'application/octet-stream'],
+          );
           assert.equal(structure.childNodes![1]!.dispositionParameters!.filename, 'data.bin');
 
           const source = await client.fetchOne('2', { source: true, headers: ['subject'], bodyParts: ['1', '2'] });
@@ -184,7 +193,7 @@ describe('imapflow against the IMAP server', () => {
     }
   });
 
-  test('a user never reaches another user\'s folders', async () => {
+  test("a user never reaches another user's folders", async () => {
     const other = await createUser(service, 'mallory@sealpost.test');
     const owner = clientFor(variants[0]!.options());
     await owner.connect();

@@ -27,7 +27,10 @@ describe('imaplib against the IMAP server', () => {
   });
   after(() => service.stop());
 
-  for (const [mode, listener] of [['starttls', 'imap'], ['implicit', 'imaps']] as const) {
+  for (const [mode, listener] of [
+    ['starttls', 'imap'],
+    ['implicit', 'imaps'],
+  ] as const) {
     test(`${mode}: every command through imaplib`, async () => {
       const result = await runPython([mode, String(service.port(listener)), user.address, user.appPassword, mode]);
       assert.equal(result.stderr, '');

@@ -23,7 +23,10 @@ describe('IMAP protocol details', () => {
       assert.match(client.greeting, /^\* OK \[CAPABILITY IMAP4rev1 IMAP4rev2 .*STARTTLS LOGINDISABLED\]/);
       assert.doesNotMatch(client.greeting, /AUTH=PLAIN/);
       assert.match((await client.login(alice.address, alice.appPassword)).tagged, /^t\d+ NO \[PRIVACYREQUIRED\]/);
-      assert.match((await client.command(`AUTHENTICATE PLAIN ${Buffer.from(`\0${alice.address}\0${alice.appPassword}`).toString('base64')}`)).tagged, / NO \[PRIVACYREQUIRED\]/);
+      assert.match(
+        (await client.command(`AUTHENTICATE PLAIN ${Buffer.from(`\0${alice.address}\0${alice.appPassword}`).toString('base64')}`)).tagged,
+        / NO \[PRIVACYREQUIRED\]/,
+      );
       assert.match((await client.command('SELECT INBOX')).tagged, / BAD /);
       await client.startTls();
       const capability = await client.command('CAPABILITY');
@@ -122,16 +125,33 @@ describe('IMAP protocol details', () => {
     try {
       await client.command('CREATE Sections');
       const body = [
-        'From: Bob <bob@example.com>', 'Subject: sections', 'X-Custom: kept', 'MIME-Version: 1.0',
-        'Content-Type: multipart/alternative; boundary=zz', '', '--zz', 'Content-Type: text/plain', 'Content-Transfer-Encoding: base64', '',
-        Buffer.from('plain text part').toString('base64'), '--zz', 'Content-Type: text/html', '', '<p>html part</p>', '--zz--', '',
+        'From: Bob <bob@example.com>',
+        'Subject: sections',
+        'X-Custom: kept',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/alternative; boundary=zz',
+        '',
+        '--zz',
+        'Content-Type: text/plain',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('plain text part').toString('base64'),
+        '--zz',
+        'Content-Type: text/html',
+        '',
+        '<p>html part</p>',
+        '--zz--',
+        '',
       ].join('\r\n');
       assert.match((await appendRaw(client, 'Sections', body)).tagged, / OK \[APPENDUID \d+ 1\]/);
       await client.command('SELECT Sections');
       const headers = await client.command('FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject X-CUSTOM)])');
       assert.equal(headers.lines[0], '* 1 FETCH (BODY[HEADER.FIELDS (Subject X-CUSTOM)] {37}\r\nSubject: sections\r\nX-Custom: kept\r\n\r\n)');
       const notFields = await client.command('FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (Subject X-Custom MIME-Version Content-Type)])');
-      assert.equal(notFields.lines[0], '* 1 FETCH (BODY[HEADER.FIELDS.NOT (Subject X-Custom MIME-Version Content-Type)] {31}\r\nFrom: Bob <bob@example.com>\r\n\r\n)');
+      assert.equal(
+        notFields.lines[0],
+        '* 1 FETCH (BODY[HEADER.FIELDS.NOT (Subject X-Custom MIME-Version Content-Type)] {31}\r\nFrom: Bob <bob@example.com>\r\n\r\n)',
+      );
       const mime = await client.command('FETCH 1 (BODY.PEEK[1.MIME] BODY.PEEK[2] BINARY.PEEK[1] BINARY.SIZE[1])');
       // Body data is always sent as a literal.
       assert.equal(
@@ -145,7 +165,10 @@ describe('IMAP protocol details', () => {
       assert.equal(seen.lines[0], '* 1 FETCH (BODY[1] {20}\r\ncGxhaW4gdGV4dCBwYXJ0 FLAGS (\\Seen \\Recent))');
       assert.match((await client.command('UID FETCH 1 (FLAGS)')).lines[0]!, /^\* 1 FETCH \(UID 1 FLAGS \(\\Seen \\Recent\)\)$/);
       const structure = await client.command('FETCH 1 (BODYSTRUCTURE ENVELOPE)');
-      assert.match(structure.lines[0]!, /BODYSTRUCTURE \(\("text" "plain" \("charset" "us-ascii"\) NIL NIL "base64" 20 \d+ NIL NIL NIL NIL\)\("text" "html" \("charset" "us-ascii"\) NIL NIL "7bit" 16 \d+ NIL NIL NIL NIL\) "alternative" \("boundary" "zz"\) NIL NIL NIL\)/);
+      assert.match(
+        structure.lines[0]!,
+        /BODYSTRUCTURE \(\("text" "plain" \("charset" "us-ascii"\) NIL NIL "base64" 20 \d+ NIL NIL NIL NIL\)\("text" "html" \("charset" "us-ascii"\) NIL NIL "7bit" 16 \d+ NIL NIL NIL NIL\) "alternative" \("boundary" "zz"\) NIL NIL NIL\)/,
+      );
       assert.match(structure.lines[0]!, /ENVELOPE \(NIL "sections" \(\("Bob" NIL "bob" "example.com"\)\)/);
     } finally {
       client.close();
@@ -219,10 +242,16 @@ describe('IMAP protocol details', () => {
       const uidValidity = /UIDVALIDITY (\d+)/.exec(selected.lines.join('\n'))![1];
       const highest = Number(/HIGHESTMODSEQ (\d+)/.exec(selected.lines.join('\n'))![1]);
       const stored = await client.command(`STORE 1:2 (UNCHANGEDSINCE ${highest}) +FLAGS (\\Seen)`);
-      assert.deepEqual(stored.lines, [`* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) MODSEQ (${highest + 1}))`, `* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent) MODSEQ (${highest + 1}))`]);
+      assert.deepEqual(stored.lines, [
+        `* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) MODSEQ (${highest + 1}))`,
+        `* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent) MODSEQ (${highest + 1}))`,
+      ]);
       const refused = await client.command(`STORE 1,3 (UNCHANGEDSINCE ${highest}) +FLAGS (\\Flagged)`);
       assert.match(refused.tagged, / OK \[MODIFIED 1\]/);
-      assert.deepEqual((await client.command(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${highest + 1})`)).lines, [`* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (${highest + 2}))`, `* 3 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (${highest + 2}))`].slice(1));
+      assert.deepEqual(
+        (await client.command(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${highest + 1})`)).lines,
+        [`* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (${highest + 2}))`, `* 3 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (${highest + 2}))`].slice(1),
+      );
       await client.command('STORE 4 +FLAGS.SILENT (\\Deleted)');
       const expunged = await client.command('EXPUNGE');
       assert.deepEqual(expunged.lines, ['* VANISHED 4']);
@@ -275,7 +304,10 @@ describe('IMAP protocol details', () => {
       assert.match((await client.until(over)).tagged, / NO \[OVERQUOTA\]/, 'refused before any byte is sent');
       await client.command('SELECT INBOX');
       const slice = await client.command('FETCH 2 (BODY.PEEK[]<1500000.40> RFC822.SIZE)');
-      assert.equal(slice.lines[0], `* 2 FETCH (BODY[]<1500000> {40}\r\n${large.subarray(1_500_000, 1_500_040).toString('latin1')} RFC822.SIZE ${large.length})`);
+      assert.equal(
+        slice.lines[0],
+        `* 2 FETCH (BODY[]<1500000> {40}\r\n${large.subarray(1_500_000, 1_500_040).toString('latin1')} RFC822.SIZE ${large.length})`,
+      );
       const whole = await client.command('FETCH 2 BODY.PEEK[]', 20_000);
       assert.equal(whole.lines[0]!.length, `* 2 FETCH (BODY[] {${large.length}}\r\n`.length + large.length + 1);
       assert.match((await client.command('FETCH 1 (BINARY.PEEK[])')).lines[0]!, /^\* 1 FETCH \(BINARY\[\] ~\{\d+\}\r\nSubject: nul/);
@@ -298,7 +330,10 @@ describe('IMAP protocol details', () => {
       assert.match((await client.command('CREATE Vault (USE (\\Archive))')).tagged, / OK /);
       assert.match((await client.command('CREATE Everything (USE (\\All))')).tagged, / NO \[USEATTR\]/);
       assert.deepEqual((await client.command('LIST "" Clients/%')).lines, ['* LIST (\\HasChildren) "/" Clients/Acme']);
-      assert.deepEqual((await client.command('LIST "Clients/" "*"')).lines, ['* LIST (\\HasChildren) "/" Clients/Acme', '* LIST (\\HasNoChildren) "/" Clients/Acme/2025']);
+      assert.deepEqual((await client.command('LIST "Clients/" "*"')).lines, [
+        '* LIST (\\HasChildren) "/" Clients/Acme',
+        '* LIST (\\HasNoChildren) "/" Clients/Acme/2025',
+      ]);
       const special = await client.command('LIST (SPECIAL-USE) "" "*"');
       assert.ok(special.lines.includes('* LIST (\\HasNoChildren \\Archive) "/" Vault'));
       assert.ok(special.lines.includes('* LIST (\\HasNoChildren \\Sent) "/" Sent'));
@@ -322,9 +357,17 @@ describe('IMAP protocol details', () => {
       assert.match((await client.command('DELETE Trash')).tagged, / NO \[CANNOT\]/);
       assert.match((await client.command('DELETE Nothing')).tagged, / NO \[NONEXISTENT\]/);
       assert.match((await client.command('RENAME Clients Customers')).tagged, / OK /);
-      assert.deepEqual((await client.command('LIST "" "Customers/*"')).lines, ['* LIST (\\HasChildren \\Subscribed) "/" Customers/Acme', '* LIST (\\HasNoChildren) "/" Customers/Acme/2025'].map((line) => line.replace(' \\Subscribed', '')));
+      assert.deepEqual(
+        (await client.command('LIST "" "Customers/*"')).lines,
+        ['* LIST (\\HasChildren \\Subscribed) "/" Customers/Acme', '* LIST (\\HasNoChildren) "/" Customers/Acme/2025'].map((line) =>
+          line.replace(' \\Subscribed', ''),
+        ),
+      );
       assert.match((await client.command('RENAME Customers Sent')).tagged, / NO \[ALREADYEXISTS\]/);
-      assert.match((await client.command('STATUS Customers/Acme (MESSAGES UNSEEN DELETED HIGHESTMODSEQ APPENDLIMIT RECENT)')).lines[0]!, /^\* STATUS Customers\/Acme \(MESSAGES 0 RECENT 0 UNSEEN 0 DELETED 0 HIGHESTMODSEQ 1 APPENDLIMIT \d+\)$/);
+      assert.match(
+        (await client.command('STATUS Customers/Acme (MESSAGES UNSEEN DELETED HIGHESTMODSEQ APPENDLIMIT RECENT)')).lines[0]!,
+        /^\* STATUS Customers\/Acme \(MESSAGES 0 RECENT 0 UNSEEN 0 DELETED 0 HIGHESTMODSEQ 1 APPENDLIMIT \d+\)$/,
+      );
     } finally {
       client.close();
     }
@@ -426,4 +469,3 @@ describe('IMAP protocol details', () => {
     }
   });
 });
-

@@ -58,7 +58,10 @@ describe('concurrent sessions on one mailbox', () => {
       // A still numbers four messages; the gone ones are skipped with EXPUNGEISSUED.
       assert.deepEqual((await a.command('FETCH 1:4 (UID)')).lines.length, 4, 'what the view holds may still be told');
       const fetched = await a.command('FETCH 1:4 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
-      assert.deepEqual(fetched.lines.map((line) => /^\* (\d+) FETCH \(UID (\d+)/.exec(line)!.slice(1).join(':')), ['1:1', '4:4']);
+      assert.deepEqual(
+        fetched.lines.map((line) => /^\* (\d+) FETCH \(UID (\d+)/.exec(line)!.slice(1).join(':')),
+        ['1:1', '4:4'],
+      );
       assert.match(fetched.tagged, / NO \[EXPUNGEISSUED\]/);
       assert.deepEqual((await a.command('SEARCH ALL')).lines, ['* SEARCH 1 2 3 4']);
       assert.deepEqual((await a.command('STORE 4 +FLAGS.SILENT (\\Seen)')).lines, []);

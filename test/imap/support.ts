@@ -74,7 +74,10 @@ export class RawImap {
   async #more(timeoutMs: number): Promise<void> {
     if (this.#closed) throw new Error('connection closed');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no data within ${timeoutMs} ms; have: ${JSON.stringify(this.#buffer.toString('latin1').slice(0, 300))}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no data within ${timeoutMs} ms; have: ${JSON.stringify(this.#buffer.toString('latin1').slice(0, 300))}`)),
+        timeoutMs,
+      );
       this.#waiters.push(() => {
         clearTimeout(timer);
         resolve();

@@ -51,7 +51,14 @@ describe('account lifecycle: trial → active → expired → deleted', () => {
     return (await readInbox(service.core, mailboxKeys, account.accountId)).map((message) => /^Subject: (.*)$/m.exec(message.toString('latin1'))?.[1] ?? '');
   };
   const imapLogin = async (user: string, pass: string) => {
-    const client = new ImapFlow({ host: '127.0.0.1', port: service.port('imaps'), secure: true, tls: { rejectUnauthorized: false }, auth: { user, pass }, logger: false });
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: service.port('imaps'),
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user, pass },
+      logger: false,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -121,7 +128,9 @@ describe('account lifecycle: trial → active → expired → deleted', () => {
     });
     assert.match(await imapLogin('alice@sealpost.test', appPassword), /no credit left/);
     await assert.rejects(service.core.accounts.unlockWithAppSecret('alice@sealpost.test', appPassword), (error) => isMailError(error, 'ACCOUNT_DISABLED'));
-    await assert.rejects(service.core.accounts.unlockWithAppSecret('alice@sealpost.test', 'wrong-secret'), (error) => isMailError(error, 'AUTHENTICATION_FAILED'));
+    await assert.rejects(service.core.accounts.unlockWithAppSecret('alice@sealpost.test', 'wrong-secret'), (error) =>
+      isMailError(error, 'AUTHENTICATION_FAILED'),
+    );
     const recovered = await service.core.accounts.unlockWithAppSecret('alice@sealpost.test', alice.recoveryCode, 'recovery');
     assert.equal(recovered.accountId, alice.accountId, 'the recovery code (the web client’s way) still opens the mailbox to top up or export');
     assert.ok((await inboxSubjects(alice)).includes('Your mailbox is disabled: no credit left'));
@@ -153,7 +162,9 @@ describe('account lifecycle: trial → active → expired → deleted', () => {
     assert.ok(subjects.includes('still here'));
     const bobStatus = await service.core.billing!.status(bob.accountId);
     assert.equal(bobStatus.state, 'active', 'Bob’s 10.00 EUR last ten months');
-    const charged = (await service.core.billing!.ledgerEntries(bob.accountId)).filter((entry) => entry.kind === 'charge').reduce((sum, entry) => sum + entry.amountCents, 0);
+    const charged = (await service.core.billing!.ledgerEntries(bob.accountId))
+      .filter((entry) => entry.kind === 'charge')
+      .reduce((sum, entry) => sum + entry.amountCents, 0);
     assert.ok(charged > 350, `charged day by day for four months (${charged} cents)`);
     assert.equal(bobStatus.balanceCents, 1_000 - charged, 'the ledger accounts for every cent');
   });

@@ -30,7 +30,13 @@ describe('metrics, statistics and the delivery log', () => {
     service = await startTestService(['metrics.enabled=true', 'billing.enabled=true', 'billing.trialDays=30']);
     for (const address of ['counted@sealpost.test', 'quiet@sealpost.test']) accountIds.push((await service.createAccount(address)).accountId);
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('smtp-mx'), localAddress: '127.0.0.77', name: 'mx.remote.example', tls: { rejectUnauthorized: false } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('smtp-mx'),
+        localAddress: '127.0.0.77',
+        name: 'mx.remote.example',
+        tls: { rejectUnauthorized: false },
+      })
       .sendMail({ from: 'friend@remote.example', to: 'counted@sealpost.test', subject: 'hello', text: 'hello' });
   });
   after(() => service.stop());
@@ -47,7 +53,10 @@ describe('metrics, statistics and the delivery log', () => {
     assert.match(body, /^sealpost_accounts\{state="trial"\} 2$/m);
     assert.match(body, /^sealpost_delivery_log_days 1$/m);
     const labels = [...body.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);
-    assert.ok(labels.every((label) => /^state="(trial|active|expired)"$/.test(label!)), labels.join(' '));
+    assert.ok(
+      labels.every((label) => /^state="(trial|active|expired)"$/.test(label!)),
+      labels.join(' '),
+    );
     for (const secret of ['counted@', 'quiet@', '127.0.0.77', ...accountIds]) assert.ok(!body.includes(secret), secret);
     assert.equal((await get(port, '/')).status, 404);
     assert.equal((await get(port, '/metrics/../admin')).status, 404);

@@ -109,7 +109,11 @@ describe('content-transfer-encodings', () => {
     const random = seededRandom(7);
     for (let round = 0; round < 200; round++) {
       const data = new Uint8Array(Math.floor(random() * 300)).map(() => Math.floor(random() * 256));
-      const encoded = bytes(Buffer.from(data).toString('base64').replace(/.{1,76}/g, '$&\r\n'));
+      const encoded = bytes(
+        Buffer.from(data)
+          .toString('base64')
+          .replace(/.{1,76}/g, '$&\r\n'),
+      );
       assert.deepEqual(decodeInPieces(encoded, 'base64', random), data);
       assert.deepEqual(decodeTransferEncoding(encoded, 'BASE64'), data);
     }

@@ -18,14 +18,51 @@ const fixtures = readdirSync(fixturesDirectory)
 const encoder = new TextEncoder();
 
 const TOKENS = [
-  '\r\n', '\n', '\r', '--b', '--b--', '--c', '--c--', '--', ' ', '\t', 'text ', '\0', '\xff\xfe', '=?', '?=', '<', '>', '"',
-  '(', ')', ':', ';', ',', '@', '=\r\n', '=4', '&amp;', '<script>', '<p>', '\r\n\r\n',
-  'Content-Type: multipart/mixed; boundary=b\r\n', 'Content-Type: multipart/alternative; boundary="c"\r\n',
-  'Content-Type: multipart/digest; boundary=b\r\n', 'Content-Type: message/rfc822\r\n', 'Content-Type: text/html\r\n',
-  'Content-Type: text/plain; charset=iso-2022-jp\r\n', 'Content-Transfer-Encoding: base64\r\n',
-  'Content-Transfer-Encoding: quoted-printable\r\n', "Content-Disposition: attachment; filename*0*=utf-8''%E2%82; filename*1*=%AC\r\n",
-  'From: =?utf-8?q?J=C3=B6rg?= <a@b>, group: c@d;\r\n', 'Subject: Re: [x] =?utf-8?B?w6k=?= (fwd)\r\n', ' folded\r\n',
-  'To: "unterminated <x@y\r\n', 'Date: 31 Feb 2024 25:61 +9999\r\n', 'References: <a@b> <c\r\n',
+  '\r\n',
+  '\n',
+  '\r',
+  '--b',
+  '--b--',
+  '--c',
+  '--c--',
+  '--',
+  ' ',
+  '\t',
+  'text ',
+  '\0',
+  '\xff\xfe',
+  '=?',
+  '?=',
+  '<',
+  '>',
+  '"',
+  '(',
+  ')',
+  ':',
+  ';',
+  ',',
+  '@',
+  '=\r\n',
+  '=4',
+  '&amp;',
+  '<script>',
+  '<p>',
+  '\r\n\r\n',
+  'Content-Type: multipart/mixed; boundary=b\r\n',
+  'Content-Type: multipart/alternative; boundary="c"\r\n',
+  'Content-Type: multipart/digest; boundary=b\r\n',
+  'Content-Type: message/rfc822\r\n',
+  'Content-Type: text/html\r\n',
+  'Content-Type: text/plain; charset=iso-2022-jp\r\n',
+  'Content-Transfer-Encoding: base64\r\n',
+  'Content-Transfer-Encoding: quoted-printable\r\n',
+  "Content-Disposition: attachment; filename*0*=utf-8''%E2%82; filename*1*=%AC\r\n",
+  'From: =?utf-8?q?J=C3=B6rg?= <a@b>, group: c@d;\r\n',
+  'Subject: Re: [x] =?utf-8?B?w6k=?= (fwd)\r\n',
+  ' folded\r\n',
+  'To: "unterminated <x@y\r\n',
+  'Date: 31 Feb 2024 25:61 +9999\r\n',
+  'References: <a@b> <c\r\n',
 ];
 
 function randomMessage(random: () => number): Uint8Array {
@@ -50,14 +87,16 @@ function mutate(original: Uint8Array, random: () => number): Uint8Array {
       case 1: // cut
         data = data.subarray(0, at);
         break;
-      case 2: { // duplicate a boundary-looking line elsewhere
+      case 2: {
+        // duplicate a boundary-looking line elsewhere
         const text = Buffer.from(data).toString('latin1');
         const lines = text.split('\n').filter((line) => line.startsWith('--'));
         const line = lines[Math.floor(random() * lines.length)] ?? '--b';
         data = new Uint8Array(Buffer.concat([data.subarray(0, at), Buffer.from(`\r\n${line}\n`, 'latin1'), data.subarray(at)]));
         break;
       }
-      case 3: { // duplicate a segment
+      case 3: {
+        // duplicate a segment
         const length = Math.floor(random() * 200);
         const from = Math.floor(random() * Math.max(1, data.length - length));
         data = new Uint8Array(Buffer.concat([data.subarray(0, at), data.subarray(from, from + length), data.subarray(at)]));
@@ -70,9 +109,7 @@ function mutate(original: Uint8Array, random: () => number): Uint8Array {
         data = new Uint8Array(Buffer.from(Buffer.from(data).toString('latin1').replace(/\r\n/g, '\n'), 'latin1'));
         break;
       default: // insert random bytes or a token
-        data = new Uint8Array(
-          Buffer.concat([data.subarray(0, at), Buffer.from(TOKENS[Math.floor(random() * TOKENS.length)]!, 'latin1'), data.subarray(at)]),
-        );
+        data = new Uint8Array(Buffer.concat([data.subarray(0, at), Buffer.from(TOKENS[Math.floor(random() * TOKENS.length)]!, 'latin1'), data.subarray(at)]));
     }
   }
   return data;

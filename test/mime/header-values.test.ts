@@ -142,16 +142,17 @@ describe('content parameters', () => {
   });
 
   test('UTF-8 and Latin-1 extended values; an extended value beats a plain duplicate', () => {
-    const parsed = parseStructuredHeader("attachment; filename=\"fallback.pdf\"; filename*=UTF-8''%E2%82%AC%20r%C3%A9sum%C3%A9.pdf");
+    const parsed = parseStructuredHeader('attachment; filename="fallback.pdf"; filename*=UTF-8\'\'%E2%82%AC%20r%C3%A9sum%C3%A9.pdf');
     assert.equal(parsed.value, 'attachment');
-    assert.deepEqual(parsed.params.map((param) => [param.name, param.value]), [['filename', '€ résumé.pdf']]);
+    assert.deepEqual(
+      parsed.params.map((param) => [param.name, param.value]),
+      [['filename', '€ résumé.pdf']],
+    );
     assert.equal(paramValue(parseStructuredHeader("x/y; name*=iso-8859-1''caf%E9").params, 'name'), 'café');
   });
 
   test('encoded words in quoted values, broken quoting, unquoted spaces, comments', () => {
-    assert.deepEqual(parseStructuredHeader('text/plain; name="=?UTF-8?B?w6k=?="').params, [
-      { name: 'name', value: 'é', raw: '=?UTF-8?B?w6k=?=' },
-    ]);
+    assert.deepEqual(parseStructuredHeader('text/plain; name="=?UTF-8?B?w6k=?="').params, [{ name: 'name', value: 'é', raw: '=?UTF-8?B?w6k=?=' }]);
     assert.equal(paramValue(parseStructuredHeader('text/plain; name="unterminated').params, 'name'), 'unterminated');
     assert.equal(paramValue(parseStructuredHeader('text/plain; name=my file.pdf; x=1').params, 'name'), 'my file.pdf');
     assert.equal(paramValue(parseStructuredHeader('text/plain; name="a \\"q\\" b"').params, 'name'), 'a "q" b');

@@ -44,8 +44,7 @@ describe('ENVELOPE', () => {
     ],
     [
       'Date: Thu, 15 Feb 2007 01:02:03 +0200\nFrom: user@domain\n\nbody\n',
-      '("Thu, 15 Feb 2007 01:02:03 +0200" NIL ((NIL NIL "user" "domain")) ((NIL NIL "user" "domain")) ' +
-        '((NIL NIL "user" "domain")) NIL NIL NIL NIL NIL)',
+      '("Thu, 15 Feb 2007 01:02:03 +0200" NIL ((NIL NIL "user" "domain")) ((NIL NIL "user" "domain")) ' + '((NIL NIL "user" "domain")) NIL NIL NIL NIL NIL)',
     ],
     [
       'Date: Thu, 15 Feb 2007 01:02:03 +0200\nFrom: user@domain (Real Name)\n' +

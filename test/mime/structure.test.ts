@@ -3,15 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  HEADER_LINE_CAP,
-  MAX_ADDRESSES,
-  MAX_NESTING_DEPTH,
-  MAX_PARTS,
-  PREVIEW_CHARS,
-  analyzeMessage,
-  createMessageAnalyzer,
-} from '../../mime/structure.ts';
+import { HEADER_LINE_CAP, MAX_ADDRESSES, MAX_NESTING_DEPTH, MAX_PARTS, PREVIEW_CHARS, analyzeMessage, createMessageAnalyzer } from '../../mime/structure.ts';
 import type { MessageSummary, MimePart } from '../../mime/structure.ts';
 import { findPart } from '../../mime/part-numbering.ts';
 import { assertWellFormed } from './invariants.ts';
@@ -19,7 +11,9 @@ import { seededRandom } from '../helpers/seeded-random.ts';
 import { bytes, fixture, latin1, latin1Bytes } from './bytes.ts';
 
 const fixturesDirectory = new URL('../fixtures/mime/', import.meta.url);
-const fixtureNames = readdirSync(fixturesDirectory).filter((name) => name.endsWith('.eml')).map((name) => name.slice(0, -4));
+const fixtureNames = readdirSync(fixturesDirectory)
+  .filter((name) => name.endsWith('.eml'))
+  .map((name) => name.slice(0, -4));
 
 function analyzeInPieces(raw: Uint8Array, pieceSize: () => number): MessageSummary {
   const analyzer = createMessageAnalyzer();

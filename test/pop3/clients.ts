@@ -161,7 +161,10 @@ export class RawPop3 {
     const status = await this.line();
     if (!status.startsWith('+OK')) return { status, lines: [] };
     const body = (await this.multiLineBody()).toString('latin1');
-    const lines = body.split('\r\n').slice(0, -2).map((line) => (line.startsWith('.') ? line.slice(1) : line));
+    const lines = body
+      .split('\r\n')
+      .slice(0, -2)
+      .map((line) => (line.startsWith('.') ? line.slice(1) : line));
     return { status, lines };
   }
 

@@ -66,7 +66,7 @@ describe('POP3 with curl', () => {
     assert.ok(!clear.stderr.includes(box.appPassword) && !clear.stderr.includes('> PASS'), 'the secret never went out in clear');
   });
 
-  test('DELE as a custom command takes effect at curl\'s QUIT', async () => {
+  test("DELE as a custom command takes effect at curl's QUIT", async () => {
     const inbox = await service.core.folders.findBySpecialUse(box.accountId, '\\Inbox');
     const dele = await curl([implicit(), ...login(), '--request', 'DELE 1', '--head']);
     assert.equal(dele.code, 0, dele.stderr);

@@ -27,10 +27,16 @@ async function importsOf(directory: string): Promise<{ file: string; specifier: 
 test('server/pop3/proto imports only server/pop3/proto', async () => {
   const imports = await importsOf('server/pop3/proto');
   assert.ok(imports.length > 5);
-  assert.deepEqual(imports.filter((entry) => !entry.target.startsWith('server/pop3/proto/')), []);
+  assert.deepEqual(
+    imports.filter((entry) => !entry.target.startsWith('server/pop3/proto/')),
+    [],
+  );
 });
 
 test('server/pop3 reaches the store only through the mail core', async () => {
   const imports = await importsOf('server/pop3');
-  assert.deepEqual(imports.filter((entry) => entry.target.startsWith('server/store/') || /sodium/.test(entry.target)), []);
+  assert.deepEqual(
+    imports.filter((entry) => entry.target.startsWith('server/store/') || /sodium/.test(entry.target)),
+    [],
+  );
 });

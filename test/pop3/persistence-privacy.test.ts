@@ -80,7 +80,10 @@ test('a client at 127.0.0.77 leaves no trace of its address, its app password or
     assert.equal(viaCurl.code, 0, viaCurl.stderr);
     assert.ok(viaCurl.stdout.toString().includes(canary));
 
-    assert.ok(service.logLines.some((line) => line.includes('pop3: session ended')), 'the sessions were logged');
+    assert.ok(
+      service.logLines.some((line) => line.includes('pop3: session ended')),
+      'the sessions were logged',
+    );
     for (const needle of [client, box.appPassword, canary]) {
       assert.deepEqual(await searchBytes(service.dataDir, needle), [], `${needle} is not at rest`);
       assert.ok(!service.logLines.some((line) => line.includes(needle)), `${needle} is not in the log`);

@@ -8,18 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { MailboxKeys } from '../../crypto/api.ts';
 import { withoutReceivedHeader } from '../helpers/mail.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
-import {
-  bytesOf,
-  deliver,
-  errorOf,
-  loggedIn,
-  mailboxWithAppPassword,
-  messageOf,
-  okOf,
-  poplib,
-  RawPop3,
-  textOf,
-} from './clients.ts';
+import { bytesOf, deliver, errorOf, loggedIn, mailboxWithAppPassword, messageOf, okOf, poplib, RawPop3, textOf } from './clients.ts';
 
 /** Long enough to dominate the unlock's own time, short enough for a fast suite. */
 const FAILURE_DELAY_MS = 200;
@@ -76,7 +65,28 @@ describe('POP3 with poplib', () => {
       ['stat'],
       ['quit'],
     ]);
-    const [greeting, stls, capaBefore, user, pass, capaAfter, stat, list, listOne, uidl, uidlOne, retr, top, noop, dele, statAfterDele, listAfterDele, rset, statAfterRset, quit] = results;
+    const [
+      greeting,
+      stls,
+      capaBefore,
+      user,
+      pass,
+      capaAfter,
+      stat,
+      list,
+      listOne,
+      uidl,
+      uidlOne,
+      retr,
+      top,
+      noop,
+      dele,
+      statAfterDele,
+      listAfterDele,
+      rset,
+      statAfterRset,
+      quit,
+    ] = results;
     assert.match(textOf(okOf(greeting)), /^\+OK /);
     assert.match(textOf(okOf(stls)), /^\+OK Begin TLS/);
     for (const capa of [capaBefore, capaAfter]) {
@@ -94,7 +104,10 @@ describe('POP3 with poplib', () => {
     assert.deepEqual(listLines.map(textOf), [`1 ${sizes[0]}`, `2 ${sizes[1]}`]);
     assert.equal(textOf(okOf(listOne)), `+OK 2 ${sizes[1]}`);
     const uidls = (okOf(uidl) as [unknown, unknown[]])[1].map(textOf);
-    assert.deepEqual(uidls, records.map((record, index) => `${index + 1} ${inbox.uidValidity}.${record.uid}`));
+    assert.deepEqual(
+      uidls,
+      records.map((record, index) => `${index + 1} ${inbox.uidValidity}.${record.uid}`),
+    );
     assert.equal(textOf(okOf(uidlOne)), `+OK ${uidls[0]}`);
     const retrieved = messageOf(retr!);
     assert.equal(retrieved.response, `+OK ${sizes[0]} octets`);
@@ -121,12 +134,23 @@ describe('POP3 with poplib', () => {
   test('messages come back byte-exact, dot-stuffed on the wire, with sizes that match', async () => {
     const box = await mailboxWithAppPassword(service, 'byte.exact@sealpost.test');
     const dotted = rawMessage('Dots', '.\r\n..two dots\r\n.\r\nthe last line is a dot\r\n.\r\n');
-    const large = rawMessage('Large', `${Array.from({ length: 4000 }, (_, index) => `${index % 50 === 0 ? '.' : ''}line ${index} ${'x'.repeat(60)}`).join('\r\n')}\r\n`);
+    const large = rawMessage(
+      'Large',
+      `${Array.from({ length: 4000 }, (_, index) => `${index % 50 === 0 ? '.' : ''}line ${index} ${'x'.repeat(60)}`).join('\r\n')}\r\n`,
+    );
     assert.ok(large.length > 3 * 65536, 'spans several encrypted chunks');
     await deliver(service, box.address, dotted);
     await deliver(service, box.address, large);
 
-    const results = await poplib(service.port('pop3s'), 'implicit', [['user', box.address], ['pass_', box.appPassword], ['list'], ['retr', 1], ['retr', 2], ['top', 2, 3], ['quit']]);
+    const results = await poplib(service.port('pop3s'), 'implicit', [
+      ['user', box.address],
+      ['pass_', box.appPassword],
+      ['list'],
+      ['retr', 1],
+      ['retr', 2],
+      ['top', 2, 3],
+      ['quit'],
+    ]);
     const listed = (okOf(results[3]) as [unknown, unknown[]])[1].map((line) => Number(textOf(line).split(' ')[1]));
     for (const [index, original] of [dotted, large].entries()) {
       const { response, message } = messageOf(results[4 + index]!);
@@ -174,7 +198,10 @@ describe('POP3 with poplib', () => {
     assert.equal(await session.command('QUIT'), '+OK Logging out, 1 messages deleted');
     await session.untilClosed();
 
-    assert.deepEqual((await service.core.messages.list(box.accountId, inbox.id)).map((record) => record.uid), [uids[0], uids[2]]);
+    assert.deepEqual(
+      (await service.core.messages.list(box.accountId, inbox.id)).map((record) => record.uid),
+      [uids[0], uids[2]],
+    );
     const next = await loggedIn(service, box.address, box.appPassword);
     const { lines } = await next.multiLine('UIDL');
     assert.deepEqual(lines, [`1 ${inbox.uidValidity}.${uids[0]}`, `2 ${inbox.uidValidity}.${uids[2]}`], 'renumbered, same UIDLs');
@@ -327,7 +354,7 @@ describe('POP3 with poplib', () => {
     session.close();
   });
 
-  test('the session\'s keys are wiped at QUIT, on a dropped connection and after an [IN-USE] refusal', async () => {
+  test("the session's keys are wiped at QUIT, on a dropped connection and after an [IN-USE] refusal", async () => {
     const box = await mailboxWithAppPassword(service, 'wiped.keys@sealpost.test');
     await deliver(service, box.address, rawMessage('keys', 'keys\r\n'));
     const accounts = service.core.accounts;
@@ -349,7 +376,7 @@ describe('POP3 with poplib', () => {
       await refused.command(`USER ${box.address}`);
       assert.match(await refused.command(`PASS ${box.appPassword}`), /\[IN-USE\]/);
       refused.close();
-      assert.ok(wiped(handedOut[1]!), 'the refused session\'s keys');
+      assert.ok(wiped(handedOut[1]!), "the refused session's keys");
       await quitting.command('QUIT');
       await quitting.untilClosed();
       assert.ok(wiped(handedOut[0]!), 'after QUIT');
@@ -367,7 +394,11 @@ describe('POP3 with poplib', () => {
 
   test('the app password survives its own display format: dashes and case do not matter', async () => {
     const box = await mailboxWithAppPassword(service, 'format.free@sealpost.test');
-    const results = await poplib(service.port('pop3s'), 'implicit', [['user', box.address.toUpperCase()], ['pass_', box.appPassword.replaceAll('-', ' ').toUpperCase()], ['quit']]);
+    const results = await poplib(service.port('pop3s'), 'implicit', [
+      ['user', box.address.toUpperCase()],
+      ['pass_', box.appPassword.replaceAll('-', ' ').toUpperCase()],
+      ['quit'],
+    ]);
     assert.match(textOf(okOf(results[2])), /^\+OK Logged in/);
     assert.ok(bytesOf(okOf(results[3])).toString().startsWith('+OK'));
   });

@@ -217,7 +217,10 @@ describe('MessageEncoder', () => {
       const output = outputs[0]!;
       assert.ok(output.endsWith('\r\n.\r\n') || output === '.\r\n');
       const lines = output.split('\r\n').slice(0, -2);
-      assert.ok(lines.every((line) => !line.startsWith('.') || line.startsWith('..') || line === ''), 'no unstuffed dot line');
+      assert.ok(
+        lines.every((line) => !line.startsWith('.') || line.startsWith('..') || line === ''),
+        'no unstuffed dot line',
+      );
       assert.ok(!/[^\r]\n/.test(output.slice(1)), 'no bare LF on the wire');
     }
   });

@@ -118,20 +118,39 @@ describe('no client address is written anywhere (every listener)', () => {
 
     // SMTP MX: 127.0.0.77 plays a remote mail server.
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('smtp-mx'), localAddress: CLIENT, name: 'mx.remote.example', tls: { rejectUnauthorized: false } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('smtp-mx'),
+        localAddress: CLIENT,
+        name: 'mx.remote.example',
+        tls: { rejectUnauthorized: false },
+      })
       .sendMail({ from: 'someone@remote.example', to: 'audited@sealpost.test', subject: 'via mx', text: 'hello' });
 
     // Submission on both ports: a user sends to a local recipient; a wrong password first.
-    for (const [name, secure] of [['submission', false], ['submissions', true]] as const) {
+    for (const [name, secure] of [
+      ['submission', false],
+      ['submissions', true],
+    ] as const) {
       if (!has(name)) continue;
       const transport = (pass: string) =>
-        nodemailer.createTransport({ host: '127.0.0.1', port: service.port(name), secure, localAddress: CLIENT, auth: { user: 'audited@sealpost.test', pass }, tls: { rejectUnauthorized: false } });
+        nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: service.port(name),
+          secure,
+          localAddress: CLIENT,
+          auth: { user: 'audited@sealpost.test', pass },
+          tls: { rejectUnauthorized: false },
+        });
       await assert.rejects(transport('not-the-app-password').sendMail({ from: 'audited@sealpost.test', to: 'friend.local@sealpost.test', text: 'x' }));
       await transport(user.appPassword).sendMail({ from: 'audited@sealpost.test', to: 'friend.local@sealpost.test', subject: `via ${name}`, text: 'hello' });
     }
 
     // IMAP over implicit TLS and with STARTTLS: a failed login, then a session that reads.
-    for (const [name, tls] of [['imaps', true], ['imap', false]] as const) {
+    for (const [name, tls] of [
+      ['imaps', true],
+      ['imap', false],
+    ] as const) {
       if (!has(name)) continue;
       const client = await RawImap.open(service.port(name), { tls, localAddress: CLIENT });
       if (!tls) await client.startTls();
@@ -144,7 +163,14 @@ describe('no client address is written anywhere (every listener)', () => {
 
     // POP3 over implicit TLS.
     if (has('pop3s')) {
-      const replies = await pop3Session(service.port('pop3s'), ['USER audited@sealpost.test', 'PASS wrong', 'USER audited@sealpost.test', `PASS ${user.appPassword}`, 'STAT', 'QUIT']);
+      const replies = await pop3Session(service.port('pop3s'), [
+        'USER audited@sealpost.test',
+        'PASS wrong',
+        'USER audited@sealpost.test',
+        `PASS ${user.appPassword}`,
+        'STAT',
+        'QUIT',
+      ]);
       assert.match(replies[2]!, /^-ERR/);
       assert.match(replies[4]!, /^\+OK/, replies.join(' | '));
     }
@@ -158,7 +184,10 @@ describe('no client address is written anywhere (every listener)', () => {
         kdf: { algorithm: 'argon2id13'; opsLimit: number; memLimitBytes: number };
       };
       const derived = await service.crypto.deriveFromPassword(user.password, Buffer.from(prelogin.salt, 'base64'), prelogin.kdf);
-      assert.equal((await httpsCall(port, 'POST', '/api/auth/login', { address: 'audited@sealpost.test', authKey: toBase64(service.crypto.randomBytes(32)) })).status, 401);
+      assert.equal(
+        (await httpsCall(port, 'POST', '/api/auth/login', { address: 'audited@sealpost.test', authKey: toBase64(service.crypto.randomBytes(32)) })).status,
+        401,
+      );
       const login = await httpsCall(port, 'POST', '/api/auth/login', { address: 'audited@sealpost.test', authKey: toBase64(derived.authKey) });
       assert.equal(login.status, 200, login.body);
       assert.equal((await httpsCall(port, 'GET', '/api/account', undefined, login.cookie)).status, 200);
@@ -166,7 +195,19 @@ describe('no client address is written anywhere (every listener)', () => {
       // Through 127.0.0.77 as a trusted proxy: the forwarded address feeds rate limits only.
       const forwarded = { 'x-forwarded-for': FORWARDED_CLIENT };
       assert.equal((await httpsCall(port, 'POST', '/api/auth/prelogin', { address: 'audited@sealpost.test' }, undefined, forwarded)).status, 200);
-      assert.equal((await httpsCall(port, 'POST', '/api/auth/login', { address: 'audited@sealpost.test', authKey: toBase64(service.crypto.randomBytes(32)) }, undefined, forwarded)).status, 401);
+      assert.equal(
+        (
+          await httpsCall(
+            port,
+            'POST',
+            '/api/auth/login',
+            { address: 'audited@sealpost.test', authKey: toBase64(service.crypto.randomBytes(32)) },
+            undefined,
+            forwarded,
+          )
+        ).status,
+        401,
+      );
     }
 
     // /metrics, scraped from the same address.
@@ -186,16 +227,26 @@ describe('no client address is written anywhere (every listener)', () => {
 
     await service.core.statistics.flush();
     assert.ok(!metrics.includes(FORWARDED_CLIENT), 'the forwarded client is not in the metrics');
-    assert.deepEqual(service.logLines.filter((line) => line.includes(FORWARDED_CLIENT)), [], 'the forwarded client is not in the service log');
+    assert.deepEqual(
+      service.logLines.filter((line) => line.includes(FORWARDED_CLIENT)),
+      [],
+      'the forwarded client is not in the service log',
+    );
     assert.deepEqual(await searchBytes(service.dataDir, FORWARDED_CLIENT), [], 'the forwarded client is not in the data directory');
     assert.ok(!metrics.includes(CLIENT), 'not in the metrics');
-    assert.deepEqual(service.logLines.filter((line) => line.includes(CLIENT)), [], 'not in the service log');
+    assert.deepEqual(
+      service.logLines.filter((line) => line.includes(CLIENT)),
+      [],
+      'not in the service log',
+    );
     for (const hit of await searchBytes(service.dataDir, CLIENT)) {
-      assert.match(hit.before, /dlog\/\d{4}-\d{2}-\d{2}\/[0-9a-f]+\/[\s\S]{0,300}"remote":"mx\.remote\.example \[$/, `${hit.file} holds the client address outside the MX delivery-log entry`);
+      assert.match(
+        hit.before,
+        /dlog\/\d{4}-\d{2}-\d{2}\/[0-9a-f]+\/[\s\S]{0,300}"remote":"mx\.remote\.example \[$/,
+        `${hit.file} holds the client address outside the MX delivery-log entry`,
+      );
     }
-    for (const [address, account] of [
-      ['friend.local@sealpost.test', await service.core.accounts.getByAddress('friend.local@sealpost.test')],
-    ] as const) {
+    for (const [address, account] of [['friend.local@sealpost.test', await service.core.accounts.getByAddress('friend.local@sealpost.test')]] as const) {
       const friendKeys = await unlockByPassword(service.core, service.crypto, account.id, 'correct horse battery staple');
       const stored = await readInbox(service.core, friendKeys, account.id);
       assert.ok(stored.length >= 1, `${address} received the submitted mail`);

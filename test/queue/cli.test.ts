@@ -27,7 +27,13 @@ describe('queue, domain and dns commands', () => {
     const alice = await service.createAccount('alice@sealpost.test');
     const appPassword = await service.createAppPassword(alice.accountId, alice.password);
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@sealpost.test', pass: appPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'alice@sealpost.test', pass: appPassword },
+      })
       .sendMail({ from: 'alice@sealpost.test', to: ['carol@example.org', 'dave@example.org'], subject: `secret ${canary}`, text: `body ${canary}` });
     await service.outbound!.settled();
   });
@@ -39,7 +45,10 @@ describe('queue, domain and dns commands', () => {
   test('queue list shows envelope and status through the running server, never content', async () => {
     const listed = await cli('queue', 'list');
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^[0-9a-f]{16} {2}from <alice@sealpost\.test> {2}\d+ bytes {2}queued \d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}1 attempts {2}next attempt /);
+    assert.match(
+      listed.stdout,
+      /^[0-9a-f]{16} {2}from <alice@sealpost\.test> {2}\d+ bytes {2}queued \d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}1 attempts {2}next attempt /,
+    );
     assert.match(listed.stdout, /\n {4}pending {3}<carol@example\.org> {2}\[127\.0\.0\.1\] answered DATA: 451 4\.3\.0 Not now\n/);
     assert.match(listed.stdout, /\n {4}pending {3}<dave@example\.org> /);
     assert.ok(!listed.stdout.includes(canary), 'no subject or body');
@@ -106,7 +115,10 @@ describe('queue, domain and dns commands', () => {
     const dkim = record(`${key.selector}._domainkey.mail-domain.example.`, 'TXT')!;
     const joined = [...dkim.matchAll(/"([^"]*)"/g)].map((match) => match[1]).join('');
     assert.equal(joined, `v=DKIM1; k=rsa; p=${key.publicKeyBase64}`);
-    assert.ok([...dkim.matchAll(/"([^"]*)"/g)].every((match) => match[1]!.length <= 255), 'TXT strings of at most 255 octets');
+    assert.ok(
+      [...dkim.matchAll(/"([^"]*)"/g)].every((match) => match[1]!.length <= 255),
+      'TXT strings of at most 255 octets',
+    );
     assert.equal(record('_dmarc.mail-domain.example.', 'TXT'), '"v=DMARC1; p=quarantine; adkim=s; aspf=s"');
     assert.match(record('_mta-sts.mail-domain.example.', 'TXT')!, /^"v=STSv1; id=[0-9a-f]{16}"$/);
     assert.equal(record('mta-sts.mail-domain.example.', 'CNAME'), 'mx.mail-domain.example.');

@@ -40,12 +40,19 @@ describe('outbound delivery', () => {
 
   const send = async (to: string[], subject = `message ${++sent}`) => {
     const info = await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@sealpost.test', pass: appPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'alice@sealpost.test', pass: appPassword },
+      })
       .sendMail({ from: 'Alice <alice@sealpost.test>', to, subject, text: `Text of ${subject}.\n` });
     assert.match(info.response, /^250 /);
     return subject;
   };
-  const inbox = async () => (await readInbox(service.core, await unlockByPassword(service.core, service.crypto, alice.accountId, alice.password), alice.accountId)).map(String);
+  const inbox = async () =>
+    (await readInbox(service.core, await unlockByPassword(service.core, service.crypto, alice.accountId, alice.password), alice.accountId)).map(String);
   const dsns = async () => (await inbox()).filter((message) => message.includes('report-type=delivery-status'));
   const walk = async (ms: number) => {
     clock.advance(ms);
@@ -132,7 +139,10 @@ describe('outbound delivery', () => {
     await Promise.all([send(['a1@slow.example', 'a2@slow.example']), send(['b@slow.example']), send(['c@slow.example'])]);
     await service.outbound!.settled();
     assert.equal(remotes.slow.received.length, 3);
-    assert.ok(remotes.slow.received.some((message) => message.to.join() === 'a1@slow.example,a2@slow.example'), 'one transaction for both recipients');
+    assert.ok(
+      remotes.slow.received.some((message) => message.to.join() === 'a1@slow.example,a2@slow.example'),
+      'one transaction for both recipients',
+    );
     assert.equal(remotes.slow.connections - before, 1, 'one connection for all three messages');
   });
 
@@ -162,7 +172,10 @@ describe('outbound delivery', () => {
   test('a 5xx bounces at once: a DSN in the Inbox (also over IMAP) for the refused recipient only', async () => {
     const subject = await send(['nobody@refusing.example', 'henry@refusing.example']);
     await service.outbound!.settled();
-    assert.deepEqual(remotes.refusing.received.map((message) => message.to), [['henry@refusing.example']]);
+    assert.deepEqual(
+      remotes.refusing.received.map((message) => message.to),
+      [['henry@refusing.example']],
+    );
     assert.deepEqual(await queuedFor('henry@refusing.example'), []);
     const [dsn] = await dsns();
     assert.ok(dsn, 'a DSN arrived');
@@ -170,13 +183,23 @@ describe('outbound delivery', () => {
     assert.match(dsn, /^Subject: Undelivered Mail Returned to Sender\r$/m);
     assert.match(dsn, /^Auto-Submitted: auto-replied\r$/m);
     assert.match(dsn, /Content-Type: multipart\/report; report-type=delivery-status; boundary="/);
-    assert.match(dsn, /\r\nFinal-Recipient: rfc822; nobody@refusing\.example\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; 127\.0\.0\.1\r\nDiagnostic-Code: smtp; 550 5\.1\.1 No such user here\r\n/);
+    assert.match(
+      dsn,
+      /\r\nFinal-Recipient: rfc822; nobody@refusing\.example\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; 127\.0\.0\.1\r\nDiagnostic-Code: smtp; 550 5\.1\.1 No such user here\r\n/,
+    );
     assert.ok(!dsn.includes('Final-Recipient: rfc822; henry@refusing.example'));
     assert.match(dsn, /Content-Type: text\/rfc822-headers\r\n\r\n[\s\S]*Subject: /);
     assert.ok(dsn.includes(`Subject: ${subject}`), 'the original headers are quoted');
     assert.ok(!dsn.includes(`Text of ${subject}`), 'but not the body');
 
-    const imap = new ImapFlow({ host: '127.0.0.1', port: service.port('imaps'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@sealpost.test', pass: appPassword }, logger: false });
+    const imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: service.port('imaps'),
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'alice@sealpost.test', pass: appPassword },
+      logger: false,
+    });
     await imap.connect();
     try {
       await imap.mailboxOpen('INBOX');
@@ -225,7 +248,10 @@ describe('outbound delivery', () => {
     assert.deepEqual(await queuedFor('oz@dropping.example'), []);
     // The operator removes the rest (no DSN); they would otherwise slow later attempts.
     for (const entry of (await queued()).filter((candidate) => addresses.includes(candidate.recipients[0]!.address))) await service.outbound!.delete(entry.id);
-    assert.deepEqual((await queued()).filter((candidate) => addresses.includes(candidate.recipients[0]!.address)), []);
+    assert.deepEqual(
+      (await queued()).filter((candidate) => addresses.includes(candidate.recipients[0]!.address)),
+      [],
+    );
   });
 
   test('a delay notice after 4 hours (once), and after the retry window a final DSN (4.4.7); the entry is gone', async () => {
@@ -252,7 +278,13 @@ describe('outbound delivery', () => {
     const bob = await service.createAccount('bob.b@sealpost.test');
     const bobPassword = await service.createAppPassword(bob.accountId, bob.password);
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'bob.b@sealpost.test', pass: bobPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'bob.b@sealpost.test', pass: bobPassword },
+      })
       .sendMail({ from: 'bob.b@sealpost.test', to: 'quinn@deferring.example', subject: 'from bob', text: 'x' });
     await service.outbound!.settled();
     const [entry] = await queuedFor('quinn@deferring.example');

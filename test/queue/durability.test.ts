@@ -34,7 +34,10 @@ test('a queue killed with SIGKILL mid-delivery delivers every acknowledged messa
   const common = ['billing.enabled=false', 'passwordKdf.opsLimit=1', 'passwordKdf.memLimitBytes=8388608'];
   const set = (settings: string[]) => settings.flatMap((setting) => ['--set', setting]);
   assert.equal((await runSealpost(['account', 'create', 'sender@sealpost.test', '--data-dir', dataDir, ...set(common)], `${PASSWORD}\n`)).code, 0);
-  const created = await runSealpost(['account', 'app-password', 'sender@sealpost.test', '--label', 'trial', '--data-dir', dataDir, ...set(common)], `${PASSWORD}\n`);
+  const created = await runSealpost(
+    ['account', 'app-password', 'sender@sealpost.test', '--label', 'trial', '--data-dir', dataDir, ...set(common)],
+    `${PASSWORD}\n`,
+  );
   const appPassword = /: ([a-z0-9-]{34})\n/.exec(created.stdout)?.[1];
   assert.ok(appPassword, created.stdout + created.stderr);
 

@@ -43,7 +43,13 @@ describe('MTA-STS', () => {
 
   const send = async (target: TestService, password: string, to: string) => {
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: target.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@sealpost.test', pass: password } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: target.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'alice@sealpost.test', pass: password },
+      })
       .sendMail({ from: 'alice@sealpost.test', to, subject: `to ${to}`, text: 'x' });
     await target.outbound!.settled();
   };
@@ -70,7 +76,11 @@ describe('MTA-STS', () => {
     const delivered = remote.received.filter((message) => message.to[0]!.endsWith('@enforce.example'));
     assert.equal(delivered.length, 2);
     assert.ok(delivered.every((message) => message.secure));
-    assert.deepEqual(fetched.filter((domain) => domain === 'enforce.example'), ['enforce.example'], 'fetched once');
+    assert.deepEqual(
+      fetched.filter((domain) => domain === 'enforce.example'),
+      ['enforce.example'],
+      'fetched once',
+    );
   });
 
   test('enforce: an MX the policy does not name, or a certificate for another name, means no delivery (4.7.5)', async () => {
@@ -86,18 +96,26 @@ describe('MTA-STS', () => {
     await send(service, appPassword, 'f@nopolicy.example');
     const delivered = remote.received.filter((message) => /@(testing|nopolicy)\.example/.test(message.to[0]!));
     assert.equal(delivered.length, 2);
-    assert.ok(delivered.every((message) => message.secure), 'STARTTLS is still used, without checking the name');
+    assert.ok(
+      delivered.every((message) => message.secure),
+      'STARTTLS is still used, without checking the name',
+    );
   });
 
   test('enforce: a server without STARTTLS gets nothing', async () => {
     const plain = await startRemoteMx({ starttls: false });
-    const other = await startTestService(['billing.enabled=false', `outbound.mxPort=${plain.port}`], undefined, { outbound: { dns: zone(), mtaStsFetcher: fetcher } });
+    const other = await startTestService(['billing.enabled=false', `outbound.mxPort=${plain.port}`], undefined, {
+      outbound: { dns: zone(), mtaStsFetcher: fetcher },
+    });
     try {
       const alice = await other.createAccount('alice@sealpost.test');
       const password = await other.createAppPassword(alice.accountId, alice.password);
       await send(other, password, 'g@enforce.example');
       await send(other, password, 'h@nopolicy.example');
-      assert.deepEqual(plain.received.map((message) => message.to[0]), ['h@nopolicy.example']);
+      assert.deepEqual(
+        plain.received.map((message) => message.to[0]),
+        ['h@nopolicy.example'],
+      );
       assert.match((await resultFor(other, 'g@enforce.example'))!, /MTA-STS policy requires/);
     } finally {
       await other.stop();

@@ -54,7 +54,11 @@ describe('routes', () => {
   });
 
   test('permanent: no such domain (5.1.2), null MX (5.1.10), neither MX nor address (5.1.2)', async () => {
-    for (const [domain, status] of [['nxdomain.example', '5.1.2'], ['null.example', '5.1.10'], ['txtonly.example', '5.1.2']] as const) {
+    for (const [domain, status] of [
+      ['nxdomain.example', '5.1.2'],
+      ['null.example', '5.1.10'],
+      ['txtonly.example', '5.1.2'],
+    ] as const) {
       const failure = await failureOf(resolver.resolve(domain));
       assert.equal(failure.kind, 'permanent', domain);
       assert.equal(failure.status, status, domain);
@@ -71,19 +75,29 @@ describe('routes', () => {
 
   test('bad static routes are refused with the offending item named', () => {
     for (const text of ['example.org', 'example.org=host', 'example.org=host:0', 'example.org=host:99999', 'exa mple.org=h:25']) {
-      assert.throws(() => parseStaticRoutes(text), (error: Error & { code?: string }) => error.code === 'INVALID_STATIC_ROUTE' && error.message.includes('is not domain=host:port'), text);
+      assert.throws(
+        () => parseStaticRoutes(text),
+        (error: Error & { code?: string }) => error.code === 'INVALID_STATIC_ROUTE' && error.message.includes('is not domain=host:port'),
+        text,
+      );
     }
-    assert.deepEqual([...parseStaticRoutes(' *=[::1]:2525 , Example.ORG=10.0.0.5:25 ')], [
-      ['*', { host: '::1', port: 2525 }],
-      ['example.org', { host: '10.0.0.5', port: 25 }],
-    ]);
+    assert.deepEqual(
+      [...parseStaticRoutes(' *=[::1]:2525 , Example.ORG=10.0.0.5:25 ')],
+      [
+        ['*', { host: '::1', port: 2525 }],
+        ['example.org', { host: '10.0.0.5', port: 25 }],
+      ],
+    );
   });
 });
 
 describe('retry schedule', () => {
   test('doubles from the minimum up to the maximum', () => {
     const policy = { retryMinSeconds: 300, retryMaxSeconds: 4000 };
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 100].map((attempts) => retryDelayMs(attempts, policy) / 1000), [300, 600, 1200, 2400, 4000, 4000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 100].map((attempts) => retryDelayMs(attempts, policy) / 1000),
+      [300, 600, 1200, 2400, 4000, 4000, 4000],
+    );
   });
 });
 

@@ -14,7 +14,13 @@ test('a stop during a stalled delivery is prompt and the message is delivered af
     const alice = await service.createAccount('alice@sealpost.test');
     const appPassword = await service.createAppPassword(alice.accountId, alice.password);
     await nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@sealpost.test', pass: appPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'alice@sealpost.test', pass: appPassword },
+      })
       .sendMail({ from: 'alice@sealpost.test', to: 'carol@example.org', subject: 'interrupted', text: 'x' });
     while (stalling.connections === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -25,7 +25,13 @@ describe('outbound spool', () => {
   async function spoolMessage(spool: OutboundSpool, message: Buffer, recipient: string): Promise<QueueEntry> {
     const writer = spool.create();
     for (let offset = 0; offset < message.length; offset += 7000) await writer.write(message.subarray(offset, offset + 7000));
-    return writer.commit({ from: 'alice@sealpost.test', senderAccountId: 'acct1', messageId: '<m@sealpost.test>', recipients: [{ address: recipient, status: 'pending' }], dkimSignature: SIGNATURE });
+    return writer.commit({
+      from: 'alice@sealpost.test',
+      senderAccountId: 'acct1',
+      messageId: '<m@sealpost.test>',
+      recipients: [{ address: recipient, status: 'pending' }],
+      dkimSignature: SIGNATURE,
+    });
   }
 
   async function allBytes(store: Store): Promise<Buffer> {

@@ -27,11 +27,9 @@ describe('an interrupted retention run', () => {
   const doomed: { id: string; address: string; trace: string }[] = [];
 
   before(async () => {
-    const service = await startTestService(
-      ['billing.enabled=true', 'retention.graceDaysAfterCredit=30'],
-      undefined,
-      { clock: new ManualClock(Date.now() - 60 * DAY) },
-    );
+    const service = await startTestService(['billing.enabled=true', 'retention.graceDaysAfterCredit=30'], undefined, {
+      clock: new ManualClock(Date.now() - 60 * DAY),
+    });
     dataDir = service.dataDir;
     for (let index = 0; index < ACCOUNTS; index++) {
       const address = `expired${String(index).padStart(2, '0')}@sealpost.test`;
@@ -80,7 +78,11 @@ describe('an interrupted retention run', () => {
 
     const store = await openLevelStore(dataDirPaths(dataDir).store);
     try {
-      const core = new MailCore({ store, crypto: await loadNodeCrypto(), limits: { messageMaxBytes: 1 << 20, mailboxQuotaBytes: 1 << 30, addressesPerMailbox: 6 } });
+      const core = new MailCore({
+        store,
+        crypto: await loadNodeCrypto(),
+        limits: { messageMaxBytes: 1 << 20, mailboxQuotaBytes: 1 << 30, addressesPerMailbox: 6 },
+      });
       assert.deepEqual(await core.accounts.list(), []);
       assert.deepEqual(await core.deliveryLog.days(), []);
       for await (const [key] of store.kv.iterate({ gte: keys.accountPrefix(), lt: 'acct0' })) assert.fail(`${key} survived`);

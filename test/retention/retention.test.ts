@@ -93,7 +93,10 @@ describe('sealpost retention run', () => {
     await service.core.statistics.flush();
     const before = await dumpStore(service.store);
     const report = await service.jobs.runRetention({ dryRun: false });
-    assert.ok(Object.values(counts(report)).every((count) => count === 0), JSON.stringify(counts(report)));
+    assert.ok(
+      Object.values(counts(report)).every((count) => count === 0),
+      JSON.stringify(counts(report)),
+    );
     await service.core.statistics.flush();
     assert.deepEqual(storeDifferences(before, await dumpStore(service.store)), []);
   });

@@ -14,7 +14,12 @@ const MINUTE = 60_000;
 
 /** The job runs live in the core's store; this one is in memory. */
 const coreAt = async (clock: ManualClock) =>
-  new MailCore({ store: openMemoryStore(), crypto: await loadNodeCrypto(), limits: { messageMaxBytes: 1, mailboxQuotaBytes: 1, addressesPerMailbox: 1 }, clock });
+  new MailCore({
+    store: openMemoryStore(),
+    crypto: await loadNodeCrypto(),
+    limits: { messageMaxBytes: 1, mailboxQuotaBytes: 1, addressesPerMailbox: 1 },
+    clock,
+  });
 const DAY = 86_400_000;
 
 test('daily jobs run once a day at their time, and a missed day is made up once', async () => {
@@ -29,7 +34,11 @@ test('daily jobs run once a day at their time, and a missed day is made up once'
       { name: 'retention', at: '03:30', run: async () => void runs.push(`retention ${new Date(clock.now()).toISOString()}`) },
       { name: 'backup', at: '04:00', run: async () => void runs.push(`backup ${new Date(clock.now()).toISOString()}`) },
     ],
-    wakeUps: [{ name: 'expiry', dueAt: async () => wakeAt, run: async () => {
+    wakeUps: [
+      {
+        name: 'expiry',
+        dueAt: async () => wakeAt,
+        run: async () => {
           wakeAt = null;
           runs.push('expiry');
         },

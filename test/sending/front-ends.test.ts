@@ -31,7 +31,12 @@ const CASES: Case[] = [
 type FrontEnd = 'submission' | 'web';
 
 /** A delivery-log row without what differs by nature (time, size of our own headers). */
-const shape = (entry: DeliveryLogEntry) => ({ direction: entry.direction, status: entry.status.replace(/: 250 .*$/, ': 250 …'), remote: entry.remote === null ? null : 'the other server', recipientDomain: entry.recipientDomain ?? null });
+const shape = (entry: DeliveryLogEntry) => ({
+  direction: entry.direction,
+  status: entry.status.replace(/: 250 .*$/, ': 250 …'),
+  remote: entry.remote === null ? null : 'the other server',
+  recipientDomain: entry.recipientDomain ?? null,
+});
 
 describe('one send path for submission and the webmail', () => {
   let service: TestService;
@@ -70,19 +75,30 @@ describe('one send path for submission and the webmail', () => {
   });
 
   const message = (to: string[], subject: string) =>
-    Buffer.from(`From: Writer <writer@${DOMAIN}>\r\nTo: ${to.join(', ')}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@${DOMAIN}>\r\n\r\nHello.\r\n`);
+    Buffer.from(
+      `From: Writer <writer@${DOMAIN}>\r\nTo: ${to.join(', ')}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@${DOMAIN}>\r\n\r\nHello.\r\n`,
+    );
 
   const send = async (frontEnd: FrontEnd, to: string[], subject: string) => {
     const raw = message(to, subject);
     if (frontEnd === 'submission') {
       const info = await nodemailer
-        .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: `writer@${DOMAIN}`, pass: appPassword } })
+        .createTransport({
+          host: '127.0.0.1',
+          port: service.port('submissions'),
+          secure: true,
+          tls: { rejectUnauthorized: false },
+          auth: { user: `writer@${DOMAIN}`, pass: appPassword },
+        })
         .sendMail({ envelope: { from: `writer@${DOMAIN}`, to }, raw });
       assert.match(info.response, /^250 /);
     } else {
       const response = await web.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: to, message: b64(raw) });
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      assert.ok(response.body.recipients.every((entry: { status: string }) => entry.status !== 'failed'), JSON.stringify(response.body));
+      assert.ok(
+        response.body.recipients.every((entry: { status: string }) => entry.status !== 'failed'),
+        JSON.stringify(response.body),
+      );
     }
     await service.outbound!.settled();
   };
@@ -126,7 +142,7 @@ describe('one send path for submission and the webmail', () => {
     });
   }
 
-  test('the webmail\'s local send is in the sender\'s delivery log, tagged with its source', async () => {
+  test("the webmail's local send is in the sender's delivery log, tagged with its source", async () => {
     await send('web', [`reader@${DOMAIN}`], 'tagged');
     const [last] = (await service.core.deliveryLog.search({ accountId: senderId })).slice(-1);
     assert.deepEqual([last?.direction, last?.status, last?.source, last?.recipientDomain], ['out', 'delivered locally', 'web', DOMAIN]);

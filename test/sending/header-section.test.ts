@@ -30,11 +30,15 @@ describe('submitted header section', () => {
   });
 
   test('a header section without end beyond the limit is refused', async () => {
-    await assert.rejects(readHeaderSection(pieces(`X-Long: ${'a'.repeat(MAX_HEADER_BYTES + 10)}`, 65536)), (error: unknown) => isMailError(error, 'HEADER_SECTION_TOO_LARGE'));
+    await assert.rejects(readHeaderSection(pieces(`X-Long: ${'a'.repeat(MAX_HEADER_BYTES + 10)}`, 65536)), (error: unknown) =>
+      isMailError(error, 'HEADER_SECTION_TOO_LARGE'),
+    );
   });
 
   test('From and Sender addresses, unfolded and lowercased, groups flattened', () => {
-    const fields = headerFields(Buffer.from('From: "Alice, A." <Alice@Sealpost.test>,\r\n bob@sealpost.test\r\nSender: Team: carol@sealpost.test;\r\nSubject: hi\r\n'));
+    const fields = headerFields(
+      Buffer.from('From: "Alice, A." <Alice@Sealpost.test>,\r\n bob@sealpost.test\r\nSender: Team: carol@sealpost.test;\r\nSubject: hi\r\n'),
+    );
     assert.deepEqual(authorAddresses(fields), { from: ['alice@sealpost.test', 'bob@sealpost.test'], sender: ['carol@sealpost.test'] });
     assert.deepEqual(authorAddresses(headerFields(Buffer.from('Subject: none\r\n'))), { from: [], sender: [] });
   });

@@ -16,7 +16,9 @@ import { b64, DOMAIN, startWebTestbed, type WebTestbed } from '../web/support.ts
 const FORGED = `Authentication-Results: localhost; auth=pass smtp.auth=chief@${DOMAIN}\r\n`;
 
 const rawMessage = (from: string, to: string, subject: string) =>
-  Buffer.from(`${FORGED}From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@${DOMAIN}>\r\nDate: Sun, 01 Mar 2026 10:00:00 +0000\r\n\r\nHello.\r\n`);
+  Buffer.from(
+    `${FORGED}From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@${DOMAIN}>\r\nDate: Sun, 01 Mar 2026 10:00:00 +0000\r\n\r\nHello.\r\n`,
+  );
 
 describe('local sender verdict: submission', () => {
   const CLIENT_NAME = 'laptop-of-alice.home.example';
@@ -69,7 +71,7 @@ describe('local sender verdict: submission', () => {
     const { checks, received, original } = withoutReceivedHeader(stored);
     assert.equal(checks, `Authentication-Results: localhost; auth=pass smtp.auth=alice@${DOMAIN}\r\n`);
     assert.match(received, /^Received: by localhost \(Sealpost\) with ESMTPSA id [0-9a-f]{16};/);
-    assert.deepEqual(original, raw, 'the sender\'s own Authentication-Results is kept as sent, below ours');
+    assert.deepEqual(original, raw, "the sender's own Authentication-Results is kept as sent, below ours");
     for (const trace of ['127.0.0.1', CLIENT_NAME]) assert.ok(!stored.includes(trace), `the stored copy does not name ${trace}`);
     assert.equal((await parseMessage(stored)).localSender, `alice@${DOMAIN}`);
 
@@ -84,7 +86,7 @@ describe('local sender verdict: submission', () => {
     assert.match((await submit(`quiet.one@${DOMAIN}`, [`bob.b@${DOMAIN}`], raw)).response, /^250 /);
     const stored = await storedFor('from an alias');
     assert.equal(withoutReceivedHeader(stored).checks, `Authentication-Results: localhost; auth=pass smtp.auth=quiet.one@${DOMAIN}\r\n`);
-    assert.ok(!stored.includes(`alice@${DOMAIN}`), 'the alias keeps the account\'s other address to itself');
+    assert.ok(!stored.includes(`alice@${DOMAIN}`), "the alias keeps the account's other address to itself");
     assert.equal((await parseMessage(stored)).localSender, `quiet.one@${DOMAIN}`);
   });
 });
@@ -104,9 +106,16 @@ describe('local sender verdict: web send', () => {
     const sender = bed.client();
     await sender.login(`writer@${DOMAIN}`);
     const message = rawMessage(`Writer <writer@${DOMAIN}>`, `receiver@${DOMAIN}, far@remote.example`, 'by webmail');
-    const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: [`receiver@${DOMAIN}`, 'far@remote.example'], message: b64(message) });
+    const response = await sender.request('POST', '/api/send', {
+      from: `writer@${DOMAIN}`,
+      recipients: [`receiver@${DOMAIN}`, 'far@remote.example'],
+      message: b64(message),
+    });
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body.recipients.map((entry: { status: string }) => entry.status), ['delivered', 'queued']);
+    assert.deepEqual(
+      response.body.recipients.map((entry: { status: string }) => entry.status),
+      ['delivered', 'queued'],
+    );
 
     const receiver = bed.client();
     await receiver.login(`receiver@${DOMAIN}`);
@@ -114,7 +123,7 @@ describe('local sender verdict: web send', () => {
     const { checks, received, original } = withoutReceivedHeader(stored!);
     assert.equal(checks, `Authentication-Results: localhost; auth=pass smtp.auth=writer@${DOMAIN}\r\n`);
     assert.match(received, /^Received: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/);
-    assert.deepEqual(original, message, 'the sender\'s own Authentication-Results is kept as sent, below ours');
+    assert.deepEqual(original, message, "the sender's own Authentication-Results is kept as sent, below ours");
     assert.ok(!stored!.includes('127.0.0.1'), 'the stored copy does not name the client');
     assert.equal((await parseMessage(stored!)).localSender, `writer@${DOMAIN}`);
 

@@ -147,7 +147,11 @@ describe('MX buffer budget', () => {
     const other = await openRaw(service, PEER_ADDRESS);
     await other.reply();
     await other.command('EHLO peer.example');
-    assert.match(await other.command(`MAIL FROM:<sender@remote.example> SIZE=${second.length}`), /^452 4\.3\.1 /, 'a declared size that does not fit is deferred at once');
+    assert.match(
+      await other.command(`MAIL FROM:<sender@remote.example> SIZE=${second.length}`),
+      /^452 4\.3\.1 /,
+      'a declared size that does not fit is deferred at once',
+    );
     assert.match(await other.command(`MAIL FROM:<sender@remote.example> SIZE=${BUDGET - PARTIAL}`), /^250 /, 'a declared size that fits is accepted');
     assert.match(await other.command('RSET'), /^250 /);
     assert.match(await other.command('MAIL FROM:<sender@remote.example>'), /^250 /);
@@ -161,7 +165,11 @@ describe('MX buffer budget', () => {
     other.close();
     const deferrals = service.logLines.filter((line) => line.includes('buffer budget is spent'));
     assert.equal(deferrals.length, 2, 'both deferrals are logged');
-    assert.deepEqual(service.logLines.filter((line) => line.includes(PEER_ADDRESS)), [], 'no log line names the peer (docs/design.md promise 4)');
+    assert.deepEqual(
+      service.logLines.filter((line) => line.includes(PEER_ADDRESS)),
+      [],
+      'no log line names the peer (docs/design.md promise 4)',
+    );
 
     held.write(first.subarray(PARTIAL));
     held.write('.\r\n');

@@ -46,7 +46,10 @@ describe('MX', () => {
     const info = await mailer(service.port('smtp-mx')).sendMail({ envelope: { from: 'sender@remote.example', to: ['alice@sealpost.test'] }, raw });
     stopListening();
     assert.match(info.response, /^250 /);
-    assert.deepEqual(events.map((event) => event.type), ['message-added']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['message-added'],
+    );
 
     const byPassword = await readInbox(service.core, await unlockByPassword(service.core, service.crypto, alice.accountId, alice.password), alice.accountId);
     assert.equal(byPassword.length, 1);
@@ -98,7 +101,8 @@ describe('MX', () => {
     const client = await RawSmtp.open(service.port('smtp-mx'));
     assert.match(await client.reply(), /^220 /);
     const ehlo = await client.command('EHLO client.example');
-    for (const feature of ['SIZE 300000', 'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'STARTTLS']) assert.ok(ehlo.includes(feature), `${feature} in ${ehlo}`);
+    for (const feature of ['SIZE 300000', 'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'STARTTLS'])
+      assert.ok(ehlo.includes(feature), `${feature} in ${ehlo}`);
     assert.ok(!/AUTH/.test(ehlo), 'no AUTH on the MX');
     client.close();
     const info = await mailer(service.port('smtp-mx'), { requireTLS: true }).sendMail({
@@ -119,7 +123,7 @@ describe('MX', () => {
     client.close();
   });
 
-  test('a MAIL FROM parameter given twice is accepted when both values agree (as Python\'s smtplib sends SIZE), refused when they differ', async () => {
+  test("a MAIL FROM parameter given twice is accepted when both values agree (as Python's smtplib sends SIZE), refused when they differ", async () => {
     const { stdout } = await run('python3', [SIZE_TWICE, String(service.port('smtp-mx')), 'alice@sealpost.test']);
     assert.equal(stdout.trim(), 'ok');
     const client = await RawSmtp.open(service.port('smtp-mx'));
@@ -151,7 +155,10 @@ describe('MX', () => {
   test('refuses over quota with 452 4.2.2, and 552 when the message alone exceeds the quota', async () => {
     await service.createAccount('dave.d@sealpost.test');
     const body = 'y'.repeat(150_000);
-    await mailer(service.port('smtp-mx')).sendMail({ envelope: { from: 'sender@remote.example', to: ['dave.d@sealpost.test'] }, raw: rawMessage('dave.d@sealpost.test', 'fills', body) });
+    await mailer(service.port('smtp-mx')).sendMail({
+      envelope: { from: 'sender@remote.example', to: ['dave.d@sealpost.test'] },
+      raw: rawMessage('dave.d@sealpost.test', 'fills', body),
+    });
     const client = await RawSmtp.open(service.port('smtp-mx'));
     await client.reply();
     await client.command('EHLO client.example');
@@ -162,7 +169,10 @@ describe('MX', () => {
     assert.match(await client.command('RCPT TO:<alice@sealpost.test>'), /^552 5\.2\.2 /);
     client.close();
     await assert.rejects(
-      mailer(service.port('smtp-mx')).sendMail({ envelope: { from: 'sender@remote.example', to: ['dave.d@sealpost.test'] }, raw: rawMessage('dave.d@sealpost.test', 'more', body) }),
+      mailer(service.port('smtp-mx')).sendMail({
+        envelope: { from: 'sender@remote.example', to: ['dave.d@sealpost.test'] },
+        raw: rawMessage('dave.d@sealpost.test', 'more', body),
+      }),
       (error: { responseCode?: number; response?: string }) => error.responseCode === 452 && /4\.2\.2/.test(error.response ?? ''),
     );
   });

@@ -38,7 +38,13 @@ function message(from: string, to: string, subject: string, extraHeaders = ''): 
 }
 
 function send(service: TestService, from: string, to: string, raw: string, options: Record<string, unknown> = {}) {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.port('smtp-mx'), secure: false, tls: { rejectUnauthorized: false }, ...options });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: service.port('smtp-mx'),
+    secure: false,
+    tls: { rejectUnauthorized: false },
+    ...options,
+  });
   return transport.sendMail({ envelope: { from, to: [to] }, raw });
 }
 
@@ -56,9 +62,15 @@ describe('MX sender authentication', () => {
     readFolder(service.core, await unlockByPassword(service.core, service.crypto, alice.accountId, alice.password), alice.accountId, specialUse);
 
   test('SPF, DKIM and DMARC pass are recorded above our Received header, and the webmail shows them', async () => {
-    const info = await send(service, 'news@signed.example', 'alice@sealpost.test', message('news@signed.example', 'alice@sealpost.test', 'signed and aligned'), {
-      dkim: { domainName: 'signed.example', keySelector: 'mail', privateKey: dkimPrivate },
-    });
+    const info = await send(
+      service,
+      'news@signed.example',
+      'alice@sealpost.test',
+      message('news@signed.example', 'alice@sealpost.test', 'signed and aligned'),
+      {
+        dkim: { domainName: 'signed.example', keySelector: 'mail', privateKey: dkimPrivate },
+      },
+    );
     assert.match(info.response, /^250 /);
     const stored = (await folder('\\Inbox')).find((raw) => raw.includes('signed and aligned'))!;
     const { checks, received } = withoutReceivedHeader(stored);
@@ -71,14 +83,19 @@ describe('MX sender authentication', () => {
     assert.deepEqual(parsed.authentication, { spf: 'pass', dkim: 'pass', dmarc: 'pass' });
   });
 
-  test('a sender\'s own Authentication-Results header is stored below ours and not believed', async () => {
+  test("a sender's own Authentication-Results header is stored below ours and not believed", async () => {
     const forged = 'Authentication-Results: localhost; spf=pass; dkim=pass; dmarc=pass\r\nX-Spam-Flag: NO\r\n';
-    await send(service, 'someone@unpublished.example', 'alice@sealpost.test', message('someone@unpublished.example', 'alice@sealpost.test', 'forged verdicts', forged));
+    await send(
+      service,
+      'someone@unpublished.example',
+      'alice@sealpost.test',
+      message('someone@unpublished.example', 'alice@sealpost.test', 'forged verdicts', forged),
+    );
     const stored = (await folder('\\Inbox')).find((raw) => raw.includes('forged verdicts'))!;
     const { checks, original } = withoutReceivedHeader(stored);
     assert.match(checks, /spf=none/);
     assert.match(checks, /dkim=none/);
-    assert.ok(original.toString().startsWith(forged), 'the sender\'s headers are kept as sent, below ours');
+    assert.ok(original.toString().startsWith(forged), "the sender's headers are kept as sent, below ours");
     const parsed = await parseMessage(stored);
     assert.deepEqual(parsed.authentication, { spf: 'none', dkim: 'none', dmarc: 'none' });
     assert.equal(parsed.spam, null);
@@ -93,11 +110,14 @@ describe('MX sender authentication', () => {
     assert.ok(!(await folder('\\Inbox')).some((raw) => raw.includes('quarantined by policy')));
 
     const marker = `refused-${randomBytes(8).toString('hex')}`;
-    await assert.rejects(send(service, 'a@rejected.example', 'alice@sealpost.test', message('a@rejected.example', 'alice@sealpost.test', marker)), (error: Error & { responseCode?: number; response?: string }) => {
-      assert.equal(error.responseCode, 550);
-      assert.match(error.response ?? '', /^550 5\.7\.1 .*DMARC policy of rejected\.example/);
-      return true;
-    });
+    await assert.rejects(
+      send(service, 'a@rejected.example', 'alice@sealpost.test', message('a@rejected.example', 'alice@sealpost.test', marker)),
+      (error: Error & { responseCode?: number; response?: string }) => {
+        assert.equal(error.responseCode, 550);
+        assert.match(error.response ?? '', /^550 5\.7\.1 .*DMARC policy of rejected\.example/);
+        return true;
+      },
+    );
     const all = [...(await folder('\\Inbox')), ...(await folder('\\Junk'))];
     assert.ok(!all.some((raw) => raw.includes(marker)));
     assert.deepEqual(await searchBytes(service.dataDir, marker), [], 'the refused message left nothing on disk');

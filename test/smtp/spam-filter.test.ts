@@ -51,7 +51,7 @@ describe('MX with rspamd', () => {
   const folder = async (specialUse: '\\Inbox' | '\\Junk') =>
     readFolder(service.core, await unlockByPassword(service.core, service.crypto, alice.accountId, alice.password), alice.accountId, specialUse);
 
-  test('ham goes to the Inbox with rspamd\'s score, which the webmail shows', async () => {
+  test("ham goes to the Inbox with rspamd's score, which the webmail shows", async () => {
     await send(service, message('quarterly figures', 'The figures are attached to the next mail.'));
     const stored = (await folder('\\Inbox')).find((raw) => raw.includes('quarterly figures'))!;
     const { checks } = withoutReceivedHeader(stored);
@@ -85,10 +85,13 @@ describe('MX with rspamd', () => {
     assert.equal(counts.spamJunked, 1);
   });
 
-  test('neither rspamd nor Sealpost keeps the content or the peer\'s address', async () => {
+  test("neither rspamd nor Sealpost keeps the content or the peer's address", async () => {
     const canary = `canary-${randomBytes(12).toString('hex')}`;
     await send(service, message(`subject ${canary}`, `body ${canary}`));
-    assert.ok((await folder('\\Inbox')).some((raw) => raw.includes(canary)), 'delivered and readable by its owner');
+    assert.ok(
+      (await folder('\\Inbox')).some((raw) => raw.includes(canary)),
+      'delivered and readable by its owner',
+    );
     await rspamd.stop();
     for (const needle of [canary, PEER_ADDRESS]) {
       assert.deepEqual(await searchBytes(rspamd.directory, needle), [], `rspamd's files hold no ${needle}`);

@@ -179,7 +179,10 @@ export function runStoreConformance(backend: StoreBackend): void {
         ] as unknown as KvOperation[];
         await assert.rejects(kv.batch(operations), isStoreError('INVALID_ARGUMENT'));
         await assert.rejects(
-          kv.batch([{ type: 'put', key: 'a', value: bytes('1') }, { type: 'rename', key: 'b' }] as unknown as KvOperation[]),
+          kv.batch([
+            { type: 'put', key: 'a', value: bytes('1') },
+            { type: 'rename', key: 'b' },
+          ] as unknown as KvOperation[]),
           isStoreError('INVALID_ARGUMENT'),
         );
         await assert.rejects(kv.batch('nope' as unknown as KvOperation[]), isStoreError('INVALID_ARGUMENT'));
@@ -202,7 +205,10 @@ export function runStoreConformance(backend: StoreBackend): void {
         assert.deepEqual(await keysIn(kv, { limit: Infinity }), all);
         assert.deepEqual(await keysIn(kv, { gte: 's' }), []);
         const entries = await collect(kv.iterate({ gte: 'r/042', limit: 1 }));
-        assert.deepEqual(entries.map(([key, value]) => [key, text(value)]), [['r/042', 'r/042']]);
+        assert.deepEqual(
+          entries.map(([key, value]) => [key, text(value)]),
+          [['r/042', 'r/042']],
+        );
       }));
 
     test('invalid keys and ranges are refused with INVALID_ARGUMENT', () =>
@@ -223,9 +229,30 @@ export function runStoreConformance(backend: StoreBackend): void {
     test('keys sort by their UTF-8 bytes, including NUL, U+FFFF and astral characters', () =>
       withStore(async ({ kv }) => {
         const keys = [
-          'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u007f', 'a\u0080', 'a\u00e9', 'a\u00ff', 'a\u0100',
-          'a\u07ff', 'a\u0800', 'a\ud7ff', 'a\ue000', 'a\uffef', 'a\uffff', 'a\uffff\uffff', 'a\u{10000}',
-          'a\u{1f600}', 'a\u{10ffff}', 'ab', 'b', '\u00e9t\u00e9', '\u65e5\u672c', '\u{1f4e8}',
+          'a',
+          'a\u0000',
+          'a\u0000b',
+          'a\u0001',
+          'a\u007f',
+          'a\u0080',
+          'a\u00e9',
+          'a\u00ff',
+          'a\u0100',
+          'a\u07ff',
+          'a\u0800',
+          'a\ud7ff',
+          'a\ue000',
+          'a\uffef',
+          'a\uffff',
+          'a\uffff\uffff',
+          'a\u{10000}',
+          'a\u{1f600}',
+          'a\u{10ffff}',
+          'ab',
+          'b',
+          '\u00e9t\u00e9',
+          '\u65e5\u672c',
+          '\u{1f4e8}',
         ];
         await kv.batch(shuffled(keys, 2).map((key) => ({ type: 'put', key, value: bytes(key) })));
         const expected = utf8Sorted(keys);
@@ -257,7 +284,10 @@ export function runStoreConformance(backend: StoreBackend): void {
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
           seen.push([next.value[0], text(next.value[1])]);
         }
-        assert.deepEqual(seen, original.map((key) => [key, `old ${key}`]));
+        assert.deepEqual(
+          seen,
+          original.map((key) => [key, `old ${key}`]),
+        );
         assert.equal((await keysIn(kv, { gte: 's/', lt: 's0' })).length, 302);
       }));
 
@@ -266,7 +296,10 @@ export function runStoreConformance(backend: StoreBackend): void {
         const keys = Array.from({ length: 26 }, (_, index) => String.fromCharCode(97 + index));
         await kv.batch(keys.map((key) => ({ type: 'put', key, value: bytes(key) })));
         await kv.clearRange({ gte: 'c', lt: 'f' });
-        assert.deepEqual(await keysIn(kv, {}), keys.filter((key) => key < 'c' || key >= 'f'));
+        assert.deepEqual(
+          await keysIn(kv, {}),
+          keys.filter((key) => key < 'c' || key >= 'f'),
+        );
         await kv.clearRange({ gte: 'c', lt: 'f' });
         await kv.clearRange({ gte: 'q', lt: 'p' });
         assert.equal((await keysIn(kv, {})).length, 23);
@@ -297,7 +330,10 @@ export function runStoreConformance(backend: StoreBackend): void {
           kv.batch([{ type: 'put', key: '', value: bytes('2') }]),
           kv.batch([{ type: 'put', key: 'd/3', value: bytes('3') }]),
         ]);
-        assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.deepEqual(
+          results.map((result) => result.status),
+          ['fulfilled', 'rejected', 'fulfilled'],
+        );
         assert.deepEqual(await keysIn(kv, { gte: 'd/', lt: 'd0' }), ['d/1', 'd/3']);
       }));
 
@@ -322,19 +358,26 @@ export function runStoreConformance(backend: StoreBackend): void {
       withStore(async ({ kv }) => {
         const total = 100_000;
         const key = (index: number) => `big/${String(index).padStart(6, '0')}`;
-        const order = shuffled(Array.from({ length: total }, (_, index) => index), 3);
+        const order = shuffled(
+          Array.from({ length: total }, (_, index) => index),
+          3,
+        );
         for (let start = 0; start < total; start += 5000) {
           await kv.batch(order.slice(start, start + 5000).map((index) => ({ type: 'put', key: key(index), value: bytes(String(index)) })));
         }
         for (let probe = 0; probe < 200; probe++) {
           const from = (probe * 499) % (total - 100);
           const page = await keysIn(kv, { gte: key(from), limit: 50 });
-          assert.deepEqual(page, Array.from({ length: 50 }, (_, offset) => key(from + offset)));
+          assert.deepEqual(
+            page,
+            Array.from({ length: 50 }, (_, offset) => key(from + offset)),
+          );
         }
         const tail = await keysIn(kv, { gte: 'big/', lt: 'big0', reverse: true, limit: 3 });
         assert.deepEqual(tail, [key(total - 1), key(total - 2), key(total - 3)]);
         assert.equal((await keysIn(kv, { gte: 'big/', lt: 'big0' })).length, total);
-      }));
+      }),
+    );
   });
 
   describe(`${backend.name}: blob store`, () => {
@@ -367,8 +410,17 @@ export function runStoreConformance(backend: StoreBackend): void {
         const id = await writer.commit();
         const expect = (start: number, end: number) => Buffer.from(patternBytes(start, Math.max(0, Math.min(end, size) - start)));
         for (const [start, end] of [
-          [0, size], [0, 1], [1, 2], [65_535, 65_537], [65_536, 131_072], [100, 149_999], [size - 1, size],
-          [size, size], [0, 0], [5, 5], [size - 10, size + 1000],
+          [0, size],
+          [0, 1],
+          [1, 2],
+          [65_535, 65_537],
+          [65_536, 131_072],
+          [100, 149_999],
+          [size - 1, size],
+          [size, size],
+          [0, 0],
+          [5, 5],
+          [size - 10, size + 1000],
         ] as const) {
           assert.deepEqual(await readAll(blobs, id, { start, end }), expect(start, end), `range [${start}, ${end})`);
         }
@@ -532,7 +584,8 @@ export function runStoreConformance(backend: StoreBackend): void {
         assert.ok(readPeak < allowedGrowth, `reading grew memory by ${readPeak} bytes`);
         assert.equal(read.digest('hex'), written.digest('hex'));
         await blobs.delete(id);
-      }));
+      }),
+    );
   });
 
   describe(`${backend.name}: after close`, () => {
@@ -573,9 +626,7 @@ export function runStoreConformance(backend: StoreBackend): void {
 
     test('batches accepted before close are written', async () => {
       const store = await backend.open();
-      const writes = Array.from({ length: 20 }, (_, index) =>
-        store.kv.batch([{ type: 'put', key: `w${index}`, value: bytes('v') }]),
-      );
+      const writes = Array.from({ length: 20 }, (_, index) => store.kv.batch([{ type: 'put', key: `w${index}`, value: bytes('v') }]));
       await store.close();
       await Promise.all(writes);
     });

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -105,11 +105,9 @@ interface CrashRun {
 /** Runs the crash writer until it has acknowledged `acknowledgements` writes, checking the
  * lock from this process while it runs, then kills it with SIGKILL mid-stream. */
 async function runAndKill(dataDir: string, mode: 'kv' | 'blobs', acknowledgements: number): Promise<CrashRun> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const acknowledged: string[][] = [];
   try {

@@ -157,9 +157,16 @@ describe('blob log: recovery', () => {
     await editIndex(dataDir, async (kv) => {
       const keys: string[] = [];
       for await (const [key] of kv.iterate({ gte: BLOB_LOG_INDEX_PREFIX, lt: `${BLOB_LOG_INDEX_PREFIX}\u{10FFFF}` })) keys.push(key);
-      assert.ok(keys.some((key) => key.includes('/live/')), 'live-byte counters are kept');
+      assert.ok(
+        keys.some((key) => key.includes('/live/')),
+        'live-byte counters are kept',
+      );
       const operations: KvOperation[] = keys.map((key) => ({ type: 'del', key }));
-      operations.push({ type: 'put', key: `${BLOB_LOG_INDEX_PREFIX}checkpoint`, value: encodePosition({ segment: Number(segments[0]?.slice(0, 16)), offset: SEGMENT_HEADER_BYTES }) });
+      operations.push({
+        type: 'put',
+        key: `${BLOB_LOG_INDEX_PREFIX}checkpoint`,
+        value: encodePosition({ segment: Number(segments[0]?.slice(0, 16)), offset: SEGMENT_HEADER_BYTES }),
+      });
       await kv.batch(operations);
     });
 
@@ -227,7 +234,12 @@ describe('blob log: blobs across segments', () => {
       for (const [seed, id] of ids.entries()) {
         const expected = pattern(seed, sizes[seed] as number);
         assert.deepEqual(await readBlob(store.blobs, id), expected);
-        for (const [start, length] of [[0, 10], [65_530, 70_000], [262_140, 300_000], [(sizes[seed] as number) - 3, 10]] as const) {
+        for (const [start, length] of [
+          [0, 10],
+          [65_530, 70_000],
+          [262_140, 300_000],
+          [(sizes[seed] as number) - 3, 10],
+        ] as const) {
           const from = Math.max(0, start);
           assert.deepEqual(await store.blobs.readRange(id, from, length), expected.subarray(from, from + length), `blob ${seed} [${from}, +${length})`);
         }
@@ -366,11 +378,9 @@ describe('blob log: compaction', () => {
 
   test('a process killed while compacting loses no acknowledged blob and revives no deleted one', { timeout: 60_000 }, async () => {
     const dataDir = freshDataDir();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, 'compacting'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./crash-writer.ts', import.meta.url)), dataDir, 'compacting'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const committed = new Map<number, string>();
     const deleted = new Set<number>();

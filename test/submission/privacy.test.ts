@@ -51,7 +51,12 @@ describe('privacy on the submission path', () => {
       tls: { rejectUnauthorized: false },
       auth: { user: 'alice@sealpost.test', pass: appPassword },
     });
-    await transport.sendMail({ from: 'alice@sealpost.test', to: ['bob.b@sealpost.test', 'carol@example.org'], subject: `hello ${canary}`, text: `body ${canary}\n` });
+    await transport.sendMail({
+      from: 'alice@sealpost.test',
+      to: ['bob.b@sealpost.test', 'carol@example.org'],
+      subject: `hello ${canary}`,
+      text: `body ${canary}\n`,
+    });
     await transport.sendMail({ from: 'alice@sealpost.test', to: [hiddenRecipient], subject: `queued ${canary}`, text: `queued body ${canary}\n`.repeat(100) });
     await service.outbound!.settled();
 

@@ -27,8 +27,19 @@ describe('submission with Python smtplib', () => {
   after(() => service.stop());
 
   test('submits over STARTTLS and over implicit TLS', async () => {
-    for (const [mode, listener] of [['starttls', 'submission'], ['implicit', 'submissions']] as const) {
-      const { stdout } = await run('python3', [SCRIPT, mode, String(service.port(listener)), 'python@sealpost.test', appPassword, 'reader@sealpost.test', `via ${mode}`]);
+    for (const [mode, listener] of [
+      ['starttls', 'submission'],
+      ['implicit', 'submissions'],
+    ] as const) {
+      const { stdout } = await run('python3', [
+        SCRIPT,
+        mode,
+        String(service.port(listener)),
+        'python@sealpost.test',
+        appPassword,
+        'reader@sealpost.test',
+        `via ${mode}`,
+      ]);
       assert.match(stdout, /closing connection|Bye/i);
     }
     const keys = await unlockByPassword(service.core, service.crypto, reader.accountId, reader.password);
@@ -38,7 +49,15 @@ describe('submission with Python smtplib', () => {
 
   test('a wrong password is refused with 535 5.7.8', async () => {
     await assert.rejects(
-      run('python3', [SCRIPT, 'implicit', String(service.port('submissions')), 'python@sealpost.test', service.crypto.newAppPassword(), 'reader@sealpost.test', 'nope']),
+      run('python3', [
+        SCRIPT,
+        'implicit',
+        String(service.port('submissions')),
+        'python@sealpost.test',
+        service.crypto.newAppPassword(),
+        'reader@sealpost.test',
+        'nope',
+      ]),
       (error: { stdout?: string }) => /refused: \(535, b'5\.7\.8 /.test(error.stdout ?? ''),
     );
   });

@@ -13,7 +13,9 @@ import { startTestService, type TestService } from '../helpers/service.ts';
 const plainAuth = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
 
 function rawMessage(from: string, to: string, subject: string, extraHeaders = ''): Buffer {
-  return Buffer.from(`From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\n${extraHeaders}MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nBody of ${subject}.\r\n`);
+  return Buffer.from(
+    `From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\n${extraHeaders}MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nBody of ${subject}.\r\n`,
+  );
 }
 
 describe('submission', () => {
@@ -125,8 +127,16 @@ describe('submission', () => {
   });
 
   test('sends over STARTTLS (AUTH LOGIN) and implicit TLS (AUTH PLAIN) to local and remote recipients', async () => {
-    const raw = rawMessage('Alice <alice@sealpost.test>', 'bob.b@sealpost.test, carol@example.org', 'over 587', 'Message-ID: <own-id@sealpost.test>\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n');
-    const info = await transport({ authMethod: 'LOGIN' }).sendMail({ envelope: { from: 'alice@sealpost.test', to: ['bob.b@sealpost.test', 'carol@example.org'] }, raw });
+    const raw = rawMessage(
+      'Alice <alice@sealpost.test>',
+      'bob.b@sealpost.test, carol@example.org',
+      'over 587',
+      'Message-ID: <own-id@sealpost.test>\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n',
+    );
+    const info = await transport({ authMethod: 'LOGIN' }).sendMail({
+      envelope: { from: 'alice@sealpost.test', to: ['bob.b@sealpost.test', 'carol@example.org'] },
+      raw,
+    });
     assert.match(info.response, /^250 2\.6\.0 Ok: queued as [0-9a-f]{16}$/);
     await service.outbound!.settled();
 
@@ -159,7 +169,10 @@ describe('submission', () => {
     client.close();
     const stored = (await inboxOf(bob)).find((message) => message.includes('Subject: bare'))!;
     const { original } = withoutReceivedHeader(stored);
-    assert.match(original.toString(), /^Message-ID: <[0-9a-f]{32}@sealpost\.test>\r\nDate: \w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000\r\nFrom: alice@sealpost\.test\r\n/);
+    assert.match(
+      original.toString(),
+      /^Message-ID: <[0-9a-f]{32}@sealpost\.test>\r\nDate: \w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000\r\nFrom: alice@sealpost\.test\r\n/,
+    );
   });
 
   test('refuses a sender that is not one of the account addresses, in the envelope (553 5.7.1) and in From', async () => {
@@ -230,7 +243,13 @@ describe('submission limits and throttling', () => {
 
   const send = (to: string[]) =>
     nodemailer
-      .createTransport({ host: '127.0.0.1', port: service.port('submissions'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'sender@sealpost.test', pass: appPassword } })
+      .createTransport({
+        host: '127.0.0.1',
+        port: service.port('submissions'),
+        secure: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'sender@sealpost.test', pass: appPassword },
+      })
       .sendMail({ from: 'sender@sealpost.test', to, subject: 'limits', text: 'x' });
 
   test('past the daily recipients, then the hourly messages, the answer is 450 4.7.1 with the limit named', async () => {

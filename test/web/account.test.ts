@@ -23,13 +23,21 @@ describe('web account API', () => {
   test('an app password made in the browser unlocks the mailbox; it can be listed and revoked', async () => {
     const appPassword = bed.crypto.newAppPassword();
     const slot = createSecretSlot(bed.crypto, client.keys!.masterKey, appPassword, 'app-password');
-    const created = await client.request('POST', '/api/app-passwords', { label: 'Thunderbird', verifier: b64(slot.verifier), wrappedMasterKey: b64(slot.wrappedMasterKey) });
+    const created = await client.request('POST', '/api/app-passwords', {
+      label: 'Thunderbird',
+      verifier: b64(slot.verifier),
+      wrappedMasterKey: b64(slot.wrappedMasterKey),
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.label, 'Thunderbird');
     const unlocked = await bed.core.accounts.unlockWithAppSecret(address, appPassword);
     assert.equal(unlocked.accountId, accountId);
     const list = await client.request('GET', '/api/app-passwords');
-    assert.deepEqual(list.body.appPasswords.map((entry: { label: string }) => entry.label), ['Thunderbird'], 'the recovery slot is not listed');
+    assert.deepEqual(
+      list.body.appPasswords.map((entry: { label: string }) => entry.label),
+      ['Thunderbird'],
+      'the recovery slot is not listed',
+    );
     assert.deepEqual(Object.keys(list.body.appPasswords[0]).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'scope']);
     assert.equal(list.body.appPasswords[0].scope, null, 'no scope chosen: every protocol');
     assert.equal((await client.request('DELETE', `/api/app-passwords/${created.body.id}`)).status, 204);
@@ -66,7 +74,12 @@ describe('web account API', () => {
     const account = await bed.core.accounts.get(accountId);
     const { salt: _salt, ...kdf } = account.kdf;
     const rewrapped = await rewrapForNewPassword(bed.crypto, client.keys!.masterKey, next, kdf);
-    const body = (authKey: Uint8Array) => ({ authKey: b64(authKey), salt: b64(rewrapped.salt), passwordVerifier: b64(rewrapped.passwordVerifier), passwordSlot: b64(rewrapped.passwordSlot) });
+    const body = (authKey: Uint8Array) => ({
+      authKey: b64(authKey),
+      salt: b64(rewrapped.salt),
+      passwordVerifier: b64(rewrapped.passwordVerifier),
+      passwordSlot: b64(rewrapped.passwordSlot),
+    });
     const wrong = await client.request('POST', '/api/account/password', body(bed.crypto.randomBytes(32)));
     assert.equal(wrong.status, 401);
     const other = bed.client();
@@ -87,7 +100,11 @@ describe('web account API', () => {
     const code = bed.crypto.newRecoveryCode();
     const slot = createSecretSlot(bed.crypto, client.keys!.masterKey, code, 'recovery');
     const current = await client.derive(address, password);
-    const response = await client.request('POST', '/api/account/recovery-code', { authKey: b64(current.authKey), verifier: b64(slot.verifier), wrappedMasterKey: b64(slot.wrappedMasterKey) });
+    const response = await client.request('POST', '/api/account/recovery-code', {
+      authKey: b64(current.authKey),
+      verifier: b64(slot.verifier),
+      wrappedMasterKey: b64(slot.wrappedMasterKey),
+    });
     assert.equal(response.status, 204);
     assert.equal((await bed.core.accounts.unlockWithAppSecret(address, code, 'recovery')).accountId, accountId);
     const slots = await bed.core.accounts.listKeySlots(accountId);
@@ -117,7 +134,10 @@ describe('web account API', () => {
   test('the settings record is stored as the client encrypted it', async () => {
     assert.deepEqual((await client.request('GET', '/api/settings')).body, { settings: null });
     const key = bed.crypto.newContentKey();
-    const record = { wrappedKey: b64(bed.crypto.wrapContentKey(key, client.keys!.masterKey)), data: b64(bed.crypto.encryptMetadata(key, Buffer.from('{"signature":"Grüße"}'))) };
+    const record = {
+      wrappedKey: b64(bed.crypto.wrapContentKey(key, client.keys!.masterKey)),
+      data: b64(bed.crypto.encryptMetadata(key, Buffer.from('{"signature":"Grüße"}'))),
+    };
     const stored = await client.request('PUT', '/api/settings', record);
     assert.equal(stored.status, 200);
     const read = (await client.request('GET', '/api/settings')).body.settings;

@@ -164,7 +164,7 @@ describe('web behind a reverse proxy', () => {
     }
   });
 
-  test('without it, the proxy\'s clients share one limit and X-Forwarded-For is ignored', async () => {
+  test("without it, the proxy's clients share one limit and X-Forwarded-For is ignored", async () => {
     const bed = await startWebTestbed();
     try {
       assert.equal((await prelogins(bed, '198.51.100.1', 61)).at(-1), 429);

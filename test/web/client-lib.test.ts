@@ -19,7 +19,10 @@ describe('web client: composing MIME', () => {
   const attachment = new Uint8Array(100_000).map((_, index) => (index * 7) % 256);
   const message = buildMessage({
     from: { name: 'Jörg Müller', address: 'joerg@sealpost.test' },
-    to: [{ name: 'Ann "the" Reader', address: 'ann@example.org' }, { name: '', address: 'bob@example.org' }],
+    to: [
+      { name: 'Ann "the" Reader', address: 'ann@example.org' },
+      { name: '', address: 'bob@example.org' },
+    ],
     cc: [],
     subject: 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀',
     text: `Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n${'x'.repeat(200)}\n-- \nJörg`,
@@ -42,18 +45,21 @@ describe('web client: composing MIME', () => {
     const parsed = await simpleParser(Buffer.from(message));
     assert.equal(parsed.subject, 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀');
     assert.equal(parsed.from?.value[0]?.name, 'Jörg Müller');
-    assert.deepEqual((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value.map((entry) => [entry.name, entry.address]), [
-      ['Ann "the" Reader', 'ann@example.org'],
-      ['', 'bob@example.org'],
-    ]);
-    assert.equal(parsed.text?.trim(), (`Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n${'x'.repeat(200)}\n-- \nJörg`).trim());
+    assert.deepEqual(
+      (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value.map((entry) => [entry.name, entry.address]),
+      [
+        ['Ann "the" Reader', 'ann@example.org'],
+        ['', 'bob@example.org'],
+      ],
+    );
+    assert.equal(parsed.text?.trim(), `Hallo Ann,\n\nviele Grüße! A line with = and trailing space \n${'x'.repeat(200)}\n-- \nJörg`.trim());
     assert.equal(parsed.attachments[0]?.filename, 'Übersicht März.bin');
     assert.deepEqual(new Uint8Array(parsed.attachments[0]!.content), attachment);
     assert.equal(parsed.inReplyTo, '<parent@example.org>');
     assert.equal(parsed.messageId, '<abc123@sealpost.test>');
   });
 
-  test('the server\'s MIME analysis sees the same structure', () => {
+  test("the server's MIME analysis sees the same structure", () => {
     const summary = analyzeMessage(message);
     assert.equal(summary.envelope.decodedSubject, 'Grüße aus Köln — ein sehr langer Betreff, der über mehrere kodierte Wörter gehen muss 😀');
     assert.equal(summary.structure.subtype, 'mixed');
@@ -66,7 +72,11 @@ describe('web client: composing MIME', () => {
     assert.equal(quotedPrintable('a=b'), 'a=3Db');
     assert.equal(quotedPrintable('end '), 'end=20');
     assert.equal(quotedPrintable('€'), '=E2=82=AC');
-    assert.ok(quotedPrintable('é'.repeat(100)).split('\r\n').every((line) => line.length <= 76 && !/=.?$/.test(line.replace(/=$/, ''))));
+    assert.ok(
+      quotedPrintable('é'.repeat(100))
+        .split('\r\n')
+        .every((line) => line.length <= 76 && !/=.?$/.test(line.replace(/=$/, ''))),
+    );
     assert.equal(encodeWords('plain'), 'plain');
     assert.match(encodeWords('ä'), /^=\?UTF-8\?B\?w6Q=\?=$/);
   });
@@ -83,8 +93,8 @@ describe('web client: composing MIME', () => {
   });
 });
 
-describe('web client: the browser\'s crypto backend and the server\'s', () => {
-  test('folder names sealed with the browser\'s crypto open with the server\'s and back', async () => {
+describe("web client: the browser's crypto backend and the server's", () => {
+  test("folder names sealed with the browser's crypto open with the server's and back", async () => {
     const server = await loadNodeCrypto();
     const browser = await loadBrowserCrypto();
     const masterKey = server.newMasterKey();
@@ -114,11 +124,15 @@ describe('web client: reading', () => {
 
     // A sender's forgery below our Received header, in a message with no Received of its own.
     const forgedBelowOurs = await parseMessage(
-      Buffer.from('Received: from mail.a.example (Sealpost) by mx.sealpost.test\r\nAuthentication-Results: mx.sealpost.test; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'),
+      Buffer.from(
+        'Received: from mail.a.example (Sealpost) by mx.sealpost.test\r\nAuthentication-Results: mx.sealpost.test; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n',
+      ),
     );
     assert.equal(forgedBelowOurs.authentication, null);
     assert.equal(forgedBelowOurs.spam, null);
-    const forgedOnly = await parseMessage(Buffer.from('Received: from mail.a.example by mx.b.example\r\nAuthentication-Results: x; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'));
+    const forgedOnly = await parseMessage(
+      Buffer.from('Received: from mail.a.example by mx.b.example\r\nAuthentication-Results: x; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n'),
+    );
     assert.equal(forgedOnly.authentication, null);
     assert.equal(forgedOnly.spam, null);
     assert.equal(authenticationResults([]), null);
@@ -126,7 +140,8 @@ describe('web client: reading', () => {
   });
 
   test('a local sender is believed only from our own auth=pass above our Received header', async () => {
-    const ours = 'Authentication-Results: mx.sealpost.test; auth=pass smtp.auth=Alice@sealpost.test\r\nReceived: by mx.sealpost.test (Sealpost) with ESMTPSA id 0011;\r\n';
+    const ours =
+      'Authentication-Results: mx.sealpost.test; auth=pass smtp.auth=Alice@sealpost.test\r\nReceived: by mx.sealpost.test (Sealpost) with ESMTPSA id 0011;\r\n';
     const passed = await parseMessage(Buffer.from(`${ours}From: alice@sealpost.test\r\nSubject: hi\r\n\r\nbody\r\n`));
     assert.equal(passed.localSender, 'alice@sealpost.test');
     // The sender's own claim, below our Received header, is not believed; nor is it above a
@@ -138,14 +153,20 @@ describe('web client: reading', () => {
     assert.equal((await parseMessage(Buffer.from(`${ours}${forged}\r\nbody\r\n`))).localSender, 'alice@sealpost.test');
     // Only a passing auth result names a sender, and only with its own smtp.auth.
     const received = 'Received: by mx.sealpost.test (Sealpost) with ESMTPSA id 0011;\r\n\r\nbody\r\n';
-    for (const value of ['auth=fail smtp.auth=alice@sealpost.test', 'auth=pass', 'spf=pass smtp.mailfrom=alice@sealpost.test', 'auth=none; spf=pass smtp.auth=alice@sealpost.test']) {
+    for (const value of [
+      'auth=fail smtp.auth=alice@sealpost.test',
+      'auth=pass',
+      'spf=pass smtp.mailfrom=alice@sealpost.test',
+      'auth=none; spf=pass smtp.auth=alice@sealpost.test',
+    ]) {
       assert.equal((await parseMessage(Buffer.from(`Authentication-Results: mx.sealpost.test; ${value}\r\n${received}`))).localSender, null, value);
     }
     assert.equal(localSender([]), null);
   });
 
   test('conversations group by references, newest conversation first', () => {
-    const summary = (messageId: string, references: string[] = []) => ({ threading: { messageId, inReplyTo: references.slice(-1), references, isReplyOrForward: references.length > 0 } }) as unknown as MessageSummary;
+    const summary = (messageId: string, references: string[] = []) =>
+      ({ threading: { messageId, inReplyTo: references.slice(-1), references, isReplyOrForward: references.length > 0 } }) as unknown as MessageSummary;
     const summaries = new Map<number, MessageSummary>([
       [1, summary('a')],
       [2, summary('b')],
@@ -158,11 +179,18 @@ describe('web client: reading', () => {
       [3, 30],
       [4, 15],
     ]);
-    assert.deepEqual(threadRows([1, 2, 3, 4], (uid) => dates.get(uid)!, (uid) => summaries.get(uid)), [
-      { uid: 1, depth: 0, size: 3 },
-      { uid: 4, depth: 1, size: 0 },
-      { uid: 3, depth: 1, size: 0 },
-      { uid: 2, depth: 0, size: 1 },
-    ]);
+    assert.deepEqual(
+      threadRows(
+        [1, 2, 3, 4],
+        (uid) => dates.get(uid)!,
+        (uid) => summaries.get(uid),
+      ),
+      [
+        { uid: 1, depth: 0, size: 3 },
+        { uid: 4, depth: 1, size: 0 },
+        { uid: 3, depth: 1, size: 0 },
+        { uid: 2, depth: 0, size: 1 },
+      ],
+    );
   });
 });

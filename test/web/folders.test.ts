@@ -25,9 +25,14 @@ describe('web folder API', () => {
     assert.equal(created.body.encryptedName, sealed);
     assert.equal(created.body.messages, 0);
     const named = await bed.core.folderTree.list(accountId, client.keys!);
-    assert.ok(named.some((entry) => entry.name === 'Projekte/Grüne Post'), 'IMAP sees the name the browser sealed');
+    assert.ok(
+      named.some((entry) => entry.name === 'Projekte/Grüne Post'),
+      'IMAP sees the name the browser sealed',
+    );
 
-    const renamed = await client.request('PATCH', `/api/folders/${created.body.id}`, { encryptedName: sealFolderName(bed.crypto, client.keys!, 'Archiv 2026') });
+    const renamed = await client.request('PATCH', `/api/folders/${created.body.id}`, {
+      encryptedName: sealFolderName(bed.crypto, client.keys!, 'Archiv 2026'),
+    });
     assert.equal(openFolderName(bed.crypto, client.keys!, renamed.body.encryptedName), 'Archiv 2026');
     const unsubscribed = await client.request('PATCH', `/api/folders/${created.body.id}`, { subscribed: false });
     assert.equal(unsubscribed.body.subscribed, false);

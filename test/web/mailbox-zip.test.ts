@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArchiveTooLargeError, exportArchiveName, exportFolderPath, MailboxZipWriter, mboxFileNames, safeNameSegment } from '../../client/src/lib/mailbox-zip.ts';
+import {
+  ArchiveTooLargeError,
+  exportArchiveName,
+  exportFolderPath,
+  MailboxZipWriter,
+  mboxFileNames,
+  safeNameSegment,
+} from '../../client/src/lib/mailbox-zip.ts';
 import { DEFAULT_FOLDER_NAMES } from '../../server/core/folders.ts';
 import { readMailboxExport, unquoteMboxrd, type ExportedFile } from '../helpers/mailbox-export.ts';
 
@@ -22,14 +29,31 @@ const INBOX_MESSAGES = [
   {
     date: Date.UTC(2026, 2, 1, 9, 5, 7),
     raw: Buffer.concat([
-      crlf('From: Ann <ann@example.org>', 'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', 'From here on, a line an mbox reader would split at.', '>From a line quoted once already', '>>From and twice', 'Fromage is no separator', 'Price: 5 \u00e2\u0082\u00ac', ''),
+      crlf(
+        'From: Ann <ann@example.org>',
+        'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        'From here on, a line an mbox reader would split at.',
+        '>From a line quoted once already',
+        '>>From and twice',
+        'Fromage is no separator',
+        'Price: 5 \u00e2\u0082\u00ac',
+        '',
+      ),
       ALL_BYTES,
       crlf('', 'no newline at the end'),
     ]),
   },
   { date: Date.UTC(2026, 2, 2, 18, 0, 0), raw: Buffer.from('From: Bob <bob@example.org>\nSubject: LF only\n\nFrom Bob, with LF line ends.\n', 'latin1') },
 ];
-const PROJECT_MESSAGES = [{ date: Date.UTC(2025, 11, 24, 23, 59, 59), raw: crlf('From: Carol <carol@example.org>', 'Subject: Plan 2026', '', 'From the desk of Carol:', 'the plan.', '') }];
+const PROJECT_MESSAGES = [
+  {
+    date: Date.UTC(2025, 11, 24, 23, 59, 59),
+    raw: crlf('From: Carol <carol@example.org>', 'Subject: Plan 2026', '', 'From the desk of Carol:', 'the plan.', ''),
+  },
+];
 
 /** The message as an mbox reader gives it back: LF line ends, ending in a line end. */
 function expectedBack(raw: Buffer): Buffer {
@@ -55,7 +79,10 @@ describe('mailbox export: the zip', () => {
       { path: 'Projekte/Grüße: 2026', messages: PROJECT_MESSAGES },
       { path: 'Archive', messages: [] },
     ];
-    const names = mboxFileNames(folders.map((folder) => folder.path), 'nested');
+    const names = mboxFileNames(
+      folders.map((folder) => folder.path),
+      'nested',
+    );
     assert.deepEqual(names, ['INBOX.mbox', 'Projekte/Grüße_ 2026.mbox', 'Archive.mbox']);
     const chunks: Uint8Array[] = [];
     const writer = new MailboxZipWriter((chunk) => chunks.push(chunk));
@@ -91,7 +118,13 @@ describe('mailbox export: the zip', () => {
     writer.openFolder('INBOX.mbox');
     let input = 0;
     for (let index = 0; index < 2000; index++) {
-      const raw = crlf(`From: Sender ${index} <s${index}@example.org>`, `Subject: Report ${index}`, '', `Dear reader, this is report number ${index} of the quarter.`.repeat(8), '');
+      const raw = crlf(
+        `From: Sender ${index} <s${index}@example.org>`,
+        `Subject: Report ${index}`,
+        '',
+        `Dear reader, this is report number ${index} of the quarter.`.repeat(8),
+        '',
+      );
       input += raw.length;
       writer.addMessage(raw, Date.UTC(2026, 0, 1) + index * 60_000);
     }
@@ -124,7 +157,26 @@ describe('mailbox export: the zip', () => {
 describe('mailbox export: names', () => {
   test('folder paths become safe names, levels kept as directories in the zip', () => {
     assert.deepEqual(
-      mboxFileNames(['INBOX', 'Sent', 'Projects/2026', 'Projects', 'Reports: Q1', 'a\\b', 'tab\there', 'con', 'LPT1.backup', 'Con/sub', 'Trailing. ', '..', '../../etc', '\u202etxt.exe', ' padded '], 'nested'),
+      mboxFileNames(
+        [
+          'INBOX',
+          'Sent',
+          'Projects/2026',
+          'Projects',
+          'Reports: Q1',
+          'a\\b',
+          'tab\there',
+          'con',
+          'LPT1.backup',
+          'Con/sub',
+          'Trailing. ',
+          '..',
+          '../../etc',
+          '\u202etxt.exe',
+          ' padded ',
+        ],
+        'nested',
+      ),
       [
         'INBOX.mbox',
         'Sent.mbox',
@@ -150,7 +202,7 @@ describe('mailbox export: names', () => {
     assert.deepEqual(mboxFileNames(['Work', 'work', 'WORK'], 'nested'), ['Work.mbox', 'work (2).mbox', 'WORK (3).mbox']);
     assert.deepEqual(mboxFileNames(['a:b', 'a?b'], 'nested'), ['a_b.mbox', 'a_b (2).mbox'], 'equal once made safe');
     assert.deepEqual(mboxFileNames(['Gru\u0308ße', 'Grüße'], 'nested'), ['Grüße.mbox', 'Grüße (2).mbox'], 'equal once normalised');
-    assert.deepEqual(mboxFileNames(['X.mbox/child', 'X'], 'nested'), ['X.mbox/child.mbox', 'X (2).mbox'], 'a file may not take a directory\'s name');
+    assert.deepEqual(mboxFileNames(['X.mbox/child', 'X'], 'nested'), ['X.mbox/child.mbox', 'X (2).mbox'], "a file may not take a directory's name");
     assert.deepEqual(mboxFileNames(['Projects/2026', 'Projects-2026'], 'flat'), ['Projects-2026.mbox', 'Projects-2026 (2).mbox']);
   });
 
@@ -166,11 +218,15 @@ describe('mailbox export: names', () => {
     assert.equal(exportArchiveName('alice@sealpost.test', new Date(2026, 2, 1, 23, 30)), 'sealpost-alice@sealpost.test-2026-03-01.zip');
   });
 
-  test('default folders are exported under their IMAP names, whatever the page\'s language', () => {
+  test("default folders are exported under their IMAP names, whatever the page's language", () => {
     for (const [specialUse, imapName] of Object.entries(DEFAULT_FOLDER_NAMES)) {
       assert.equal(exportFolderPath({ specialUse, name: 'Posteingang', info: { encryptedName: null } }), imapName);
     }
-    assert.equal(exportFolderPath({ specialUse: '\\Archive', name: 'Ablage/2025', info: { encryptedName: 'sealed' } }), 'Ablage/2025', 'a named folder keeps its name');
+    assert.equal(
+      exportFolderPath({ specialUse: '\\Archive', name: 'Ablage/2025', info: { encryptedName: 'sealed' } }),
+      'Ablage/2025',
+      'a named folder keeps its name',
+    );
     assert.equal(exportFolderPath({ specialUse: null, name: 'Projects/2026', info: { encryptedName: 'sealed' } }), 'Projects/2026');
   });
 });

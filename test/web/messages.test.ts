@@ -88,7 +88,10 @@ describe('web message API', () => {
       if (page.body.nextAfterUid === null) break;
       afterUid = page.body.nextAfterUid;
     }
-    assert.deepEqual(seen, Array.from({ length: 25 }, (_, index) => index + 1));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 25 }, (_, index) => index + 1),
+    );
   });
 
   test('many bodies come in one answer, in the order asked, without those that are gone', async () => {
@@ -105,7 +108,10 @@ describe('web message API', () => {
       const single = await client.request('GET', `/api/folders/${inbox}/messages/${uid}/body`);
       assert.deepEqual(Buffer.from(ciphertext), single.raw.rawPayload, `the body of ${uid}`);
     }
-    assert.throws(() => readBodyFrames(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length - 1) as ArrayBuffer), /ends inside the body of 3/);
+    assert.throws(
+      () => readBodyFrames(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length - 1) as ArrayBuffer),
+      /ends inside the body of 3/,
+    );
     const tooMany = await client.request('POST', `/api/folders/${inbox}/messages/bodies`, { uids: Array.from({ length: 101 }, (_, index) => index + 1) });
     assert.equal(tooMany.status, 400);
     const unknownFolder = await client.request('POST', `/api/folders/${'0'.repeat(32)}/messages/bodies`, { uids: [1] });
@@ -119,7 +125,9 @@ describe('web message API', () => {
     assert.ok(bed.crypto.isSealedContentKey(sealed), 'delivery seals');
     const contentKey = bed.crypto.openContentKey(sealed, client.keys!);
     const rewrapped = b64(bed.crypto.wrapContentKey(contentKey, client.keys!.masterKey));
-    const stored = await client.request('POST', `/api/folders/${inbox}/messages/rewrap`, { keys: [{ uid: 2, previous: record.contentKey, contentKey: rewrapped }] });
+    const stored = await client.request('POST', `/api/folders/${inbox}/messages/rewrap`, {
+      keys: [{ uid: 2, previous: record.contentKey, contentKey: rewrapped }],
+    });
     assert.deepEqual(stored.body, { stored: 1 });
     const after = (await bed.core.messages.get(accountId, inbox, 2)).contentKey;
     assert.equal(after, rewrapped);
@@ -138,7 +146,10 @@ describe('web message API', () => {
     const inbox = await folderId('\\Inbox');
     const archive = await folderId('\\Archive');
     const flagged = await client.request('POST', `/api/folders/${inbox}/messages/flags`, { uids: [3, 4], mode: 'add', flags: ['\\Seen', '\\Flagged'] });
-    assert.deepEqual(flagged.body.updated.map((entry: { uid: number }) => entry.uid), [3, 4]);
+    assert.deepEqual(
+      flagged.body.updated.map((entry: { uid: number }) => entry.uid),
+      [3, 4],
+    );
     assert.deepEqual((await bed.core.messages.get(accountId, inbox, 3)).flags, ['\\Seen', '\\Flagged']);
     await client.request('POST', `/api/folders/${inbox}/messages/flags`, { uids: [3], mode: 'remove', flags: ['\\flagged'] });
     assert.deepEqual((await bed.core.messages.get(accountId, inbox, 3)).flags, ['\\Seen']);

@@ -63,7 +63,23 @@ describe('search: words', () => {
   ] as const) {
     test(`index terms with ${name}: German words folded, punctuation and spaces gone`, () => {
       const terms = indexTerms('Grüße aus der Straße! Wir sehen uns über\u00a0Ostern, Jürgen (juergen@example.com), foo_bar.', segmenter);
-      assert.deepEqual([...terms].sort(), ['aus', 'bar', 'com', 'der', 'example', 'foo', 'grusse', 'juergen', 'jurgen', 'ostern', 'sehen', 'strasse', 'uber', 'uns', 'wir']);
+      assert.deepEqual([...terms].sort(), [
+        'aus',
+        'bar',
+        'com',
+        'der',
+        'example',
+        'foo',
+        'grusse',
+        'juergen',
+        'jurgen',
+        'ostern',
+        'sehen',
+        'strasse',
+        'uber',
+        'uns',
+        'wir',
+      ]);
     });
 
     test(`queries with ${name}: all words, the last one as a prefix unless a space follows`, () => {
@@ -72,10 +88,14 @@ describe('search: words', () => {
         { term: 'stra', prefix: true },
       ]);
       assert.deepEqual(parseQuery('strasse ', segmenter), [{ term: 'strasse', prefix: false }]);
-      assert.deepEqual(parseQuery('"Grüße aus"', segmenter), [
-        { term: 'grusse', prefix: false },
-        { term: 'aus', prefix: false },
-      ], 'quotes are not a phrase: the words are matched anywhere');
+      assert.deepEqual(
+        parseQuery('"Grüße aus"', segmenter),
+        [
+          { term: 'grusse', prefix: false },
+          { term: 'aus', prefix: false },
+        ],
+        'quotes are not a phrase: the words are matched anywhere',
+      );
       assert.deepEqual(parseQuery('example.c', segmenter), [
         { term: 'example', prefix: false },
         { term: 'c', prefix: true },
@@ -84,7 +104,7 @@ describe('search: words', () => {
     });
   }
 
-  test('text without spaces between words is cut by the segmenter\'s dictionary, else kept whole', () => {
+  test("text without spaces between words is cut by the segmenter's dictionary, else kept whole", () => {
     const japanese = '東京都に住んでいます';
     const segmented = indexTerms(japanese, new Intl.Segmenter('ja', { granularity: 'word' }));
     assert.ok(segmented.has('東京') && segmented.size > 2, [...segmented].join(' '));
@@ -100,7 +120,9 @@ describe('search: words', () => {
 
 describe('search: HTML and message text', () => {
   test('HTML gives the words a reader sees: blocks and cells split words, entities decode, script, style and comments go', () => {
-    const text = htmlToText('<html><head><title>Secret title</title><style>.x{color:red}</style></head><body><p>Gr&uuml;&szlig;e</p><p>aus&nbsp;K&ouml;ln</p><script>var hidden = 1</script><!-- note --><div>caf&#233; &#x2603; &amp; co</div><table><tr><td>Ende</td><td>gut</td></tr></table><b>zu</b>sammen</body></html>');
+    const text = htmlToText(
+      '<html><head><title>Secret title</title><style>.x{color:red}</style></head><body><p>Gr&uuml;&szlig;e</p><p>aus&nbsp;K&ouml;ln</p><script>var hidden = 1</script><!-- note --><div>caf&#233; &#x2603; &amp; co</div><table><tr><td>Ende</td><td>gut</td></tr></table><b>zu</b>sammen</body></html>',
+    );
     const terms = indexTerms(text);
     for (const term of ['grusse', 'aus', 'koln', 'cafe', 'co', 'ende', 'gut', 'zusammen']) assert.ok(terms.has(term), `${term} in ${text}`);
     for (const term of ['secret', 'title', 'color', 'hidden', 'var', 'note']) assert.ok(!terms.has(term), `${term} is not text`);
@@ -156,7 +178,10 @@ describe('search: the index', () => {
   test('hits come newest first, with a total beyond the limit', () => {
     const result = sampleIndex().search(parseQuery('budget'), 2);
     assert.equal(result.total, 3);
-    assert.deepEqual(result.hits.map((hit) => hit.uid), [7, 3]);
+    assert.deepEqual(
+      result.hits.map((hit) => hit.uid),
+      [7, 3],
+    );
     assert.deepEqual(result.hits[0], { folderId: 'archive', ...message(7, 7000) });
   });
 
@@ -172,7 +197,11 @@ describe('search: the index', () => {
     ]);
     assert.deepEqual(found(index, 'budget'), ['inbox/3'], 'uid 2 was expunged, the archive folder is gone');
     assert.equal(index.messageCount, 2);
-    assert.deepEqual(index.reconcile([{ folderId: 'inbox', uidValidity: 2, uids: [1] }]), [{ folderId: 'inbox', uidValidity: 2, uids: [1] }], 'a new UIDVALIDITY starts the folder afresh');
+    assert.deepEqual(
+      index.reconcile([{ folderId: 'inbox', uidValidity: 2, uids: [1] }]),
+      [{ folderId: 'inbox', uidValidity: 2, uids: [1] }],
+      'a new UIDVALIDITY starts the folder afresh',
+    );
     assert.equal(index.messageCount, 0);
   });
 
@@ -196,7 +225,10 @@ describe('search: the index', () => {
     index.remove('inbox', [5]);
     const removal = index.takeChanges()!;
     assert.deepEqual([...removal.shards.keys()], ['shard0']);
-    index.remove('inbox', Array.from({ length: SHARD_CAPACITY + 11 }, (_, position) => position + 1).filter((uid) => uid > SHARD_CAPACITY));
+    index.remove(
+      'inbox',
+      Array.from({ length: SHARD_CAPACITY + 11 }, (_, position) => position + 1).filter((uid) => uid > SHARD_CAPACITY),
+    );
     assert.deepEqual(index.takeChanges()!.deleted, ['shard1'], 'an emptied shard is deleted');
   });
 
@@ -232,7 +264,10 @@ for (const { name, crypto } of backends) {
       const { changes, records } = sealed();
       assert.deepEqual([...records.keys()].sort(), [MANIFEST_ID, 'shard0', 'shard1']);
       const plaintexts = [changes.manifest, ...changes.shards.values()].map((bytes) => Buffer.from(bytes));
-      assert.ok(plaintexts.some((bytes) => bytes.includes(BODY_WORD)), 'the plaintext holds the word (the needle is right)');
+      assert.ok(
+        plaintexts.some((bytes) => bytes.includes(BODY_WORD)),
+        'the plaintext holds the word (the needle is right)',
+      );
       for (const [id, bytes] of records) {
         const stored = Buffer.from(bytes);
         for (const needle of [BODY_WORD, 'zanzibar', 'uberblick', 'Überblick', 'Quarterly', 'inbox', 'archive', '"v":1']) {
@@ -246,15 +281,25 @@ for (const { name, crypto } of backends) {
     test('the records open to the same index, only under their key and only in their place', () => {
       const { records } = sealed();
       const reopened = openIndexRecords(crypto, recordKey, records, counterIds())!;
-      assert.deepEqual(reopened.search(parseQuery(BODY_WORD), 10).hits.map((hit) => hit.subject), [SUBJECT]);
-      assert.deepEqual(reopened.search(parseQuery('another'), 10).hits.map((hit) => hit.folderId), ['archive']);
+      assert.deepEqual(
+        reopened.search(parseQuery(BODY_WORD), 10).hits.map((hit) => hit.subject),
+        [SUBJECT],
+      );
+      assert.deepEqual(
+        reopened.search(parseQuery('another'), 10).hits.map((hit) => hit.folderId),
+        ['archive'],
+      );
       assert.equal(openIndexRecords(crypto, recordKey, new Map(), counterIds()), null, 'no manifest: no index yet');
       const otherKey = crypto.deriveSearchIndexKeys(crypto.newMasterKey()).recordKey;
       assert.throws(() => openIndexRecords(crypto, otherKey, records, counterIds()), { code: 'AUTHENTICATION_FAILED' });
       const swapped = new Map(records);
       swapped.set('shard0', records.get('shard1')!);
       swapped.set('shard1', records.get('shard0')!);
-      assert.throws(() => openIndexRecords(crypto, recordKey, swapped, counterIds()), { code: 'AUTHENTICATION_FAILED' }, 'a shard does not open under another shard\'s id');
+      assert.throws(
+        () => openIndexRecords(crypto, recordKey, swapped, counterIds()),
+        { code: 'AUTHENTICATION_FAILED' },
+        "a shard does not open under another shard's id",
+      );
       const tampered = new Map(records);
       const altered = new Uint8Array(records.get(MANIFEST_ID)!);
       altered[altered.length - 1]! ^= 1;

@@ -27,17 +27,28 @@ describe('web send', () => {
 
   test('a local recipient receives the message encrypted to their keys; remote ones are queued', async () => {
     const message = mime(`Writer <writer@${DOMAIN}>`, `receiver@${DOMAIN}, far@remote.example`, 'First contact');
-    const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: [`Receiver@${DOMAIN}`, 'far@remote.example', `nobody@${DOMAIN}`], message: b64(message) });
+    const response = await sender.request('POST', '/api/send', {
+      from: `writer@${DOMAIN}`,
+      recipients: [`Receiver@${DOMAIN}`, 'far@remote.example', `nobody@${DOMAIN}`],
+      message: b64(message),
+    });
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body.recipients.map((entry: { address: string; status: string; code?: string }) => [entry.address, entry.status, entry.code]), [
-      [`nobody@${DOMAIN}`, 'failed', 'ACCOUNT_NONEXISTENT'],
-      [`receiver@${DOMAIN}`, 'delivered', undefined],
-      ['far@remote.example', 'queued', undefined],
-    ]);
+    assert.deepEqual(
+      response.body.recipients.map((entry: { address: string; status: string; code?: string }) => [entry.address, entry.status, entry.code]),
+      [
+        [`nobody@${DOMAIN}`, 'failed', 'ACCOUNT_NONEXISTENT'],
+        [`receiver@${DOMAIN}`, 'delivered', undefined],
+        ['far@remote.example', 'queued', undefined],
+      ],
+    );
     const receiver = bed.client();
     await receiver.login(`receiver@${DOMAIN}`);
     const [stored] = await readInbox(bed.core, receiver.keys!, recipientId);
-    assert.match(stored!.toString(), /^Authentication-Results: localhost; auth=pass smtp\.auth=writer@sealpost\.test\r\nReceived: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/, 'our headers, without a client address');
+    assert.match(
+      stored!.toString(),
+      /^Authentication-Results: localhost; auth=pass smtp\.auth=writer@sealpost\.test\r\nReceived: from webmail\r\n\tby localhost \(Sealpost\) with HTTPS id [0-9a-f]+;/,
+      'our headers, without a client address',
+    );
     assert.ok(stored!.subarray(stored!.indexOf('From:')).equals(message));
     await bed.remote!.outbound.queue!.settled();
     const [arrived] = bed.remote!.mx.received;
@@ -45,11 +56,19 @@ describe('web send', () => {
     assert.ok(!arrived!.raw.includes('Authentication-Results'), 'the copy for another server carries no local verdict');
   });
 
-  test('only the account\'s own addresses may send', async () => {
-    const forged = await sender.request('POST', '/api/send', { from: `receiver@${DOMAIN}`, recipients: [`receiver@${DOMAIN}`], message: b64(mime(`receiver@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged')) });
+  test("only the account's own addresses may send", async () => {
+    const forged = await sender.request('POST', '/api/send', {
+      from: `receiver@${DOMAIN}`,
+      recipients: [`receiver@${DOMAIN}`],
+      message: b64(mime(`receiver@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged')),
+    });
     assert.equal(forged.status, 403);
     assert.equal(forged.body.code, 'SENDER_NOT_OWNED');
-    const header = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: [`receiver@${DOMAIN}`], message: b64(mime(`ceo@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged header')) });
+    const header = await sender.request('POST', '/api/send', {
+      from: `writer@${DOMAIN}`,
+      recipients: [`receiver@${DOMAIN}`],
+      message: b64(mime(`ceo@${DOMAIN}`, `receiver@${DOMAIN}`, 'forged header')),
+    });
     assert.equal(header.body.code, 'SENDER_NOT_OWNED');
   });
 
@@ -59,8 +78,14 @@ describe('web send', () => {
       await plain.createAccount(`lonely@${DOMAIN}`);
       const client = plain.client();
       await client.login(`lonely@${DOMAIN}`);
-      const response = await client.request('POST', '/api/send', { from: `lonely@${DOMAIN}`, recipients: ['far@remote.example'], message: b64(mime(`lonely@${DOMAIN}`, 'far@remote.example', 'out')) });
-      assert.deepEqual(response.body.recipients, [{ address: 'far@remote.example', status: 'failed', code: 'REMOTE_DELIVERY_UNAVAILABLE', message: 'this server does not deliver mail to other servers' }]);
+      const response = await client.request('POST', '/api/send', {
+        from: `lonely@${DOMAIN}`,
+        recipients: ['far@remote.example'],
+        message: b64(mime(`lonely@${DOMAIN}`, 'far@remote.example', 'out')),
+      });
+      assert.deepEqual(response.body.recipients, [
+        { address: 'far@remote.example', status: 'failed', code: 'REMOTE_DELIVERY_UNAVAILABLE', message: 'this server does not deliver mail to other servers' },
+      ]);
     } finally {
       await plain.close();
     }
@@ -68,7 +93,11 @@ describe('web send', () => {
 
   test('too many recipients are refused before anything is sent', async () => {
     const many = Array.from({ length: bed.config.limits.recipientsPerMessage + 1 }, (_, index) => `r${index}@remote.example`);
-    const response = await sender.request('POST', '/api/send', { from: `writer@${DOMAIN}`, recipients: many, message: b64(mime(`writer@${DOMAIN}`, 'x@remote.example', 'many')) });
+    const response = await sender.request('POST', '/api/send', {
+      from: `writer@${DOMAIN}`,
+      recipients: many,
+      message: b64(mime(`writer@${DOMAIN}`, 'x@remote.example', 'many')),
+    });
     assert.equal(response.status, 400);
   });
 });
@@ -83,7 +112,11 @@ describe('web send limits', () => {
       const client = bed.client();
       await client.login(`budget@${DOMAIN}`);
       const send = (recipients: string[]) =>
-        client.request('POST', '/api/send', { from: `budget@${DOMAIN}`, recipients, message: b64(mime(`budget@${DOMAIN}`, recipients.join(', '), `to ${recipients.length}`)) });
+        client.request('POST', '/api/send', {
+          from: `budget@${DOMAIN}`,
+          recipients,
+          message: b64(mime(`budget@${DOMAIN}`, recipients.join(', '), `to ${recipients.length}`)),
+        });
       // One message with two recipients went out by submission (the same budget object).
       limits.record(accountId, 2);
       assert.equal((await send(['a@remote.example'])).status, 200);

@@ -24,7 +24,14 @@ describe('web signup', () => {
     const recovered = await bed.core.accounts.unlockWithAppSecret(address, recoveryCode, 'recovery');
     assert.deepEqual(Buffer.from(recovered.keys.publicKey), Buffer.from(client.keys!.publicKey), 'the recovery code opens the same mailbox');
     const folders = await client.request('GET', '/api/folders');
-    assert.deepEqual(folders.body.folders.map((folder: { specialUse: string }) => folder.specialUse).sort(), ['\\Archive', '\\Drafts', '\\Inbox', '\\Junk', '\\Sent', '\\Trash']);
+    assert.deepEqual(folders.body.folders.map((folder: { specialUse: string }) => folder.specialUse).sort(), [
+      '\\Archive',
+      '\\Drafts',
+      '\\Inbox',
+      '\\Junk',
+      '\\Sent',
+      '\\Trash',
+    ]);
   });
 
   test('the options name the domains and the KDF parameters to use', async () => {
@@ -36,7 +43,7 @@ describe('web signup', () => {
     });
   });
 
-  test('the shared puzzle solver finds a nonce that Node\'s own SHA-256 confirms', async () => {
+  test("the shared puzzle solver finds a nonce that Node's own SHA-256 confirms", async () => {
     const bits = 12;
     const nonce = await solveProofOfWork('fixed-challenge', bits);
     assert.ok(leadingZeroBits(createHash('sha256').update(`fixed-challenge:${nonce}`).digest()) >= bits);

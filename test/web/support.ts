@@ -72,7 +72,9 @@ export async function startWebTestbed(
   const remoteMx = options.remote ? await startRemoteMx() : null;
   if (remoteMx) config.outbound.mxPort = remoteMx.port;
   let time = Date.parse('2026-03-01T10:00:00Z');
-  const clock: TestClock = { now: () => time, advance: (ms) => {
+  const clock: TestClock = {
+    now: () => time,
+    advance: (ms) => {
       time += ms;
     },
   };
@@ -92,7 +94,10 @@ export async function startWebTestbed(
   if (remoteMx) {
     dataDir = await mkdtemp(join(tmpdir(), 'sealpost-web-'));
     await initDataDir(dataDir, config);
-    const dns = new StaticDnsResolver({ mx: { [REMOTE_DOMAIN]: [{ exchange: `mx.${REMOTE_DOMAIN}`, priority: 10 }] }, a: { [`mx.${REMOTE_DOMAIN}`]: ['127.0.0.1'] } });
+    const dns = new StaticDnsResolver({
+      mx: { [REMOTE_DOMAIN]: [{ exchange: `mx.${REMOTE_DOMAIN}`, priority: 10 }] },
+      a: { [`mx.${REMOTE_DOMAIN}`]: ['127.0.0.1'] },
+    });
     const outbound = await startOutbound({ core, store, crypto, config, paths: dataDirPaths(dataDir, config), logger, environment: { dns } });
     remote = { mx: remoteMx, outbound };
   }

@@ -141,16 +141,20 @@ export const api = {
   setFlags: (folderId: string, uids: number[], mode: 'add' | 'remove' | 'set', flags: string[]) =>
     request<{ updated: { uid: number; flags: string[]; modSeq: number }[] }>('POST', `${folderPath(folderId)}/messages/flags`, { uids, mode, flags }),
   expunge: (folderId: string, uids: number[]) => request<{ expunged: number[] }>('POST', `${folderPath(folderId)}/messages/expunge`, { uids }),
-  move: (folderId: string, uids: number[], to: string) => request<{ sourceUids: number[]; destinationUids: number[] }>('POST', `${folderPath(folderId)}/messages/move`, { uids, to }),
-  copy: (folderId: string, uids: number[], to: string) => request<{ sourceUids: number[]; destinationUids: number[] }>('POST', `${folderPath(folderId)}/messages/copy`, { uids, to }),
-  rewrap: (folderId: string, keys: { uid: number; previous: string; contentKey: string }[]) => request<{ stored: number }>('POST', `${folderPath(folderId)}/messages/rewrap`, { keys }),
+  move: (folderId: string, uids: number[], to: string) =>
+    request<{ sourceUids: number[]; destinationUids: number[] }>('POST', `${folderPath(folderId)}/messages/move`, { uids, to }),
+  copy: (folderId: string, uids: number[], to: string) =>
+    request<{ sourceUids: number[]; destinationUids: number[] }>('POST', `${folderPath(folderId)}/messages/copy`, { uids, to }),
+  rewrap: (folderId: string, keys: { uid: number; previous: string; contentKey: string }[]) =>
+    request<{ stored: number }>('POST', `${folderPath(folderId)}/messages/rewrap`, { keys }),
   upload: (folderId: string, ciphertext: UploadCiphertext, flags: string[]) =>
     request<{ uid: number; uidValidity: number; size: number }>('POST', `${folderPath(folderId)}/messages`, { ...ciphertext, flags }),
 
   send: (from: string, recipients: string[], message: string) => request<{ recipients: SendResult[] }>('POST', '/api/send', { from, recipients, message }),
 
   account: () => request<AccountInfo>('GET', '/api/account'),
-  changePassword: (body: { authKey: string; salt: string; passwordVerifier: string; passwordSlot: string }) => request<void>('POST', '/api/account/password', body),
+  changePassword: (body: { authKey: string; salt: string; passwordVerifier: string; passwordSlot: string }) =>
+    request<void>('POST', '/api/account/password', body),
   replaceRecoveryCode: (body: { authKey: string; verifier: string; wrappedMasterKey: string }) => request<void>('POST', '/api/account/recovery-code', body),
   addAlias: (address: string) => request<{ address: string }>('POST', '/api/account/aliases', { address }),
   removeAlias: (address: string) => request<void>('POST', '/api/account/aliases/remove', { address }),
@@ -171,5 +175,6 @@ export const api = {
   receipts: () => request<{ receipts: ReceiptRecord[] }>('GET', '/api/billing/receipts'),
   setExtraStorage: (steps: number) => request<BillingStatus>('PUT', '/api/billing/extra-storage', { steps }),
 
-  clientSetup: () => request<{ services: { protocol: 'imap' | 'pop3' | 'smtp'; hostname: string; port: number; security: 'tls' | 'starttls' }[] }>('GET', '/api/client-setup'),
+  clientSetup: () =>
+    request<{ services: { protocol: 'imap' | 'pop3' | 'smtp'; hostname: string; port: number; security: 'tls' | 'starttls' }[] }>('GET', '/api/client-setup'),
 };

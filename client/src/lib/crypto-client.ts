@@ -33,7 +33,11 @@ function start(): Worker {
   return created;
 }
 
-export function callWorker<M extends WorkerMethod>(method: M, params: Parameters<WorkerMethods[M]>[0], transfer: Transferable[] = []): Promise<ReturnType<WorkerMethods[M]>> {
+export function callWorker<M extends WorkerMethod>(
+  method: M,
+  params: Parameters<WorkerMethods[M]>[0],
+  transfer: Transferable[] = [],
+): Promise<ReturnType<WorkerMethods[M]>> {
   worker ??= start();
   const id = nextId++;
   const request: WorkerRequest<M> = { id, method, params };

@@ -30,7 +30,6 @@ const UNSAFE_CHARACTERS = /[<>:"/\\|?*\u0000-\u001f\u007f\u200e\u200f\u202a-\u20
 /** Device names Windows reserves, with or without an extension. */
 const RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
-
 export class ArchiveTooLargeError extends Error {
   constructor() {
     super('the export is larger than a zip file can hold (4 GB): export fewer folders at a time, or as mbox files');

@@ -4,7 +4,28 @@
 
 export type Strength = 0 | 1 | 2 | 3 | 4;
 
-const COMMON = ['password', 'passwort', 'qwertz', 'qwerty', 'letmein', 'welcome', 'willkommen', 'hallo', 'hello', 'admin', 'iloveyou', 'sommer', 'summer', 'winter', 'monkey', 'dragon', 'master', 'sealpost', '123456', 'abc123'];
+const COMMON = [
+  'password',
+  'passwort',
+  'qwertz',
+  'qwerty',
+  'letmein',
+  'welcome',
+  'willkommen',
+  'hallo',
+  'hello',
+  'admin',
+  'iloveyou',
+  'sommer',
+  'summer',
+  'winter',
+  'monkey',
+  'dragon',
+  'master',
+  'sealpost',
+  '123456',
+  'abc123',
+];
 /** Score thresholds in bits: below 28 falls to an offline attack in seconds even behind
  * Argon2id; 60+ bits withstands a determined one. */
 const THRESHOLDS = [28, 40, 50, 60] as const;

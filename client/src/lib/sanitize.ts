@@ -21,7 +21,28 @@ export interface SanitizedHtml {
 const REMOTE_URL = /^\s*(https?:)?\/\//i;
 const CSS_URL = /url\(\s*(['"]?)([^'")]*)\1\s*\)/gi;
 const URL_ATTRIBUTES = ['src', 'background', 'poster', 'srcset', 'lowsrc', 'dynsrc'];
-const FORBIDDEN_TAGS = ['form', 'input', 'button', 'select', 'textarea', 'option', 'meta', 'link', 'base', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'audio', 'video', 'source', 'track', 'portal'];
+const FORBIDDEN_TAGS = [
+  'form',
+  'input',
+  'button',
+  'select',
+  'textarea',
+  'option',
+  'meta',
+  'link',
+  'base',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'audio',
+  'video',
+  'source',
+  'track',
+  'portal',
+];
 
 function cleanCss(css: string, options: SanitizeOptions, count: () => void): string {
   const withoutImports = css.replace(/@import[^;]*;?/gi, () => {

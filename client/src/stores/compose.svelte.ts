@@ -41,7 +41,11 @@ function quote(open: OpenMessage): string {
   const sender = open.parsed.from[0];
   const who = sender ? formatMailbox(sender) : '';
   const when = open.parsed.date ? new Date(open.parsed.date).toLocaleString() : '';
-  return `\n\n${t('compose.quoteHeader', { date: when, sender: who })}\n${text.replace(/\r\n?/g, '\n').split('\n').map((line) => `> ${line}`).join('\n')}`;
+  return `\n\n${t('compose.quoteHeader', { date: when, sender: who })}\n${text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n')}`;
 }
 
 function prefixed(prefix: string, subject: string): string {
@@ -84,12 +88,19 @@ class Compose {
         draft.text = `${signature}${quote(source)}`;
         draft.attachments = parsed.attachments
           .filter((attachment) => !attachment.inline)
-          .map((attachment) => ({ id: this.#nextAttachmentId++, filename: attachment.filename || 'attachment', mimeType: attachment.mimeType, content: new Uint8Array(attachment.content.slice(0)) }));
+          .map((attachment) => ({
+            id: this.#nextAttachmentId++,
+            filename: attachment.filename || 'attachment',
+            mimeType: attachment.mimeType,
+            content: new Uint8Array(attachment.content.slice(0)),
+          }));
       } else {
         const replyTo = parsed.replyTo.length > 0 ? parsed.replyTo : parsed.from;
         draft.to = replyTo.map(formatMailbox).join(', ');
         if (mode === 'replyAll') {
-          const others = [...parsed.to, ...parsed.cc].filter((mailbox) => !own.has(mailbox.address.toLowerCase()) && !replyTo.some((entry) => entry.address === mailbox.address));
+          const others = [...parsed.to, ...parsed.cc].filter(
+            (mailbox) => !own.has(mailbox.address.toLowerCase()) && !replyTo.some((entry) => entry.address === mailbox.address),
+          );
           draft.cc = others.map(formatMailbox).join(', ');
           draft.showCopies = others.length > 0;
         }
@@ -115,7 +126,12 @@ class Compose {
   async addFiles(files: FileList | File[]): Promise<void> {
     if (!this.draft) return;
     for (const file of files) {
-      this.draft.attachments.push({ id: this.#nextAttachmentId++, filename: file.name, mimeType: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) });
+      this.draft.attachments.push({
+        id: this.#nextAttachmentId++,
+        filename: file.name,
+        mimeType: file.type || 'application/octet-stream',
+        content: new Uint8Array(await file.arrayBuffer()),
+      });
     }
     this.#dirty = true;
   }
@@ -193,7 +209,10 @@ class Compose {
       const { recipients } = await api.send(draft.from, built.recipients, toBase64(built.message));
       const failed = recipients.filter((recipient) => recipient.status === 'failed');
       if (failed.length === recipients.length) {
-        toasts.show(t('compose.failed', { list: failed.map((recipient) => `${recipient.address} (${recipient.message ?? recipient.code})`).join(', ') }), 'error');
+        toasts.show(
+          t('compose.failed', { list: failed.map((recipient) => `${recipient.address} (${recipient.message ?? recipient.code})`).join(', ') }),
+          'error',
+        );
         this.status = 'idle';
         return false;
       }
@@ -202,7 +221,10 @@ class Compose {
       const drafts = mail.folderBySpecialUse('\\Drafts');
       if (drafts && this.#draftUid !== null) await api.expunge(drafts.id, [this.#draftUid]);
       if (draft.answering) await api.setFlags(draft.answering.folderId, [draft.answering.uid], 'add', ['\\Answered']).catch(() => undefined);
-      toasts.show(failed.length > 0 ? t('compose.partlySent', { list: failed.map((recipient) => recipient.address).join(', ') }) : t('compose.sent'), failed.length > 0 ? 'error' : 'info');
+      toasts.show(
+        failed.length > 0 ? t('compose.partlySent', { list: failed.map((recipient) => recipient.address).join(', ') }) : t('compose.sent'),
+        failed.length > 0 ? 'error' : 'info',
+      );
       this.#finish();
       return true;
     } catch (error) {

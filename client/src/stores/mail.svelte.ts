@@ -93,7 +93,12 @@ class Mail {
     let uids = this.rows.map((row) => row.uid);
     const query = this.query.trim().toLowerCase();
     if (query) uids = uids.filter((uid) => this.#matches(uid, query));
-    if (this.threaded) return threadRows(uids, (uid) => byUid.get(uid)!.date, (uid) => this.#summaries.get(uid));
+    if (this.threaded)
+      return threadRows(
+        uids,
+        (uid) => byUid.get(uid)!.date,
+        (uid) => this.#summaries.get(uid),
+      );
     const key = this.#sortValue(byUid);
     const direction = this.descending ? -1 : 1;
     uids.sort((a, b) => {
@@ -357,7 +362,10 @@ class Mail {
   }
 
   async createFolder(name: string): Promise<void> {
-    const wanted = name.split('/').map((level) => level.trim()).filter(Boolean);
+    const wanted = name
+      .split('/')
+      .map((level) => level.trim())
+      .filter(Boolean);
     if (wanted.length === 0) return;
     // Parents first, as IMAP does: every folder's parent exists.
     for (let depth = 1; depth <= wanted.length; depth++) {
@@ -371,7 +379,11 @@ class Mail {
 
   async renameFolder(folderId: string, newName: string): Promise<void> {
     const folder = this.folders.find((candidate) => candidate.id === folderId);
-    const target = newName.split('/').map((level) => level.trim()).filter(Boolean).join('/');
+    const target = newName
+      .split('/')
+      .map((level) => level.trim())
+      .filter(Boolean)
+      .join('/');
     if (!folder || !target || folder.specialUse) return;
     if (this.folders.some((candidate) => candidate.name === target)) throw new Error(t('folder.exists'));
     // The folder and everything below it move together.

@@ -1,11 +1,7 @@
 // Screens by URL hash (#/login, #/signup, #/mail/<folderId>, #/settings/<tab>) so that the
 // browser's back button and reloads behave; nothing secret ever goes into a URL.
 
-export type Route =
-  | { screen: 'login' }
-  | { screen: 'signup' }
-  | { screen: 'mail'; folderId: string | null }
-  | { screen: 'settings'; tab: string };
+export type Route = { screen: 'login' } | { screen: 'signup' } | { screen: 'mail'; folderId: string | null } | { screen: 'settings'; tab: string };
 
 function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);

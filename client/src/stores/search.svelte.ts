@@ -45,7 +45,10 @@ interface FolderWork {
 }
 
 /** Resolves when the browser has a moment with nothing else to do. */
-const idle = () => new Promise<void>((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1_000 }) : setTimeout(resolve, 0)));
+const idle = () =>
+  new Promise<void>((resolve) =>
+    typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1_000 }) : setTimeout(resolve, 0),
+  );
 
 function deleteDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -287,13 +290,22 @@ class Search {
     const { missing } = await callWorker('reconcileSearchIndex', { folders: listed });
     if (generation !== this.#generation) return;
     // Of what was queued before, only mail that arrived after the listing is not in `missing`.
-    const arrivedSince = [...this.#work].map(([folderId, work]) => ({ folderId, work, messages: work.messages.filter((message) => !known.get(folderId)?.has(message.uid)) }));
+    const arrivedSince = [...this.#work].map(([folderId, work]) => ({
+      folderId,
+      work,
+      messages: work.messages.filter((message) => !known.get(folderId)?.has(message.uid)),
+    }));
     this.#work.clear();
     this.progress = null;
     for (const { folderId, work, messages } of arrivedSince) this.#enqueue(folderId, work.uidValidity, messages, false);
     for (const folder of missing) {
       const messages = known.get(folder.folderId)!;
-      this.#enqueue(folder.folderId, folder.uidValidity, folder.uids.map((uid) => messages.get(uid)!).sort((a, b) => b.date - a.date), false);
+      this.#enqueue(
+        folder.folderId,
+        folder.uidValidity,
+        folder.uids.map((uid) => messages.get(uid)!).sort((a, b) => b.date - a.date),
+        false,
+      );
     }
     this.indexed = listed.reduce((total, folder) => total + folder.uids.length, 0) - missing.reduce((total, folder) => total + folder.uids.length, 0);
     this.#refreshHits();
@@ -322,7 +334,10 @@ class Search {
     let bodies: Map<number, ArrayBuffer>;
     try {
       [{ messages: records }, bodies] = await Promise.all([
-        api.metadata(folderId, messages.map((message) => message.uid)),
+        api.metadata(
+          folderId,
+          messages.map((message) => message.uid),
+        ),
         small.length > 0 ? api.bodies(folderId, small) : new Map<number, ArrayBuffer>(),
       ]);
     } catch (error) {

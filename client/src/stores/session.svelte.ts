@@ -46,7 +46,10 @@ class Session {
       setCsrfToken(csrfToken);
       this.address = account.address;
       this.endedBecause = null;
-      this.#stopIdleWatch = watchIdle(() => preferences.idleMinutes * 60_000, () => void this.logout('idle'));
+      this.#stopIdleWatch = watchIdle(
+        () => preferences.idleMinutes * 60_000,
+        () => void this.logout('idle'),
+      );
       this.account = await api.account();
     } catch (error) {
       // Whatever was derived from what was typed goes, whether or not it was the password.

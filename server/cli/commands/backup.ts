@@ -33,7 +33,9 @@ export const backupListCommand: Command = {
     const backups = await listBackups(backupDirectory(context));
     if (backups.length === 0) context.print(`no backups in ${backupDirectory(context)}`);
     for (const backup of backups) {
-      context.print(`${backup.id}  ${new Date(backup.createdAt).toISOString()}  ${backup.kv.entries} records  ${backup.blobs.count} blobs  ${megabytes(backup.kv.bytes + backup.blobs.bytes)}`);
+      context.print(
+        `${backup.id}  ${new Date(backup.createdAt).toISOString()}  ${backup.kv.entries} records  ${backup.blobs.count} blobs  ${megabytes(backup.kv.bytes + backup.blobs.bytes)}`,
+      );
     }
   },
 };

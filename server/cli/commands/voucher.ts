@@ -22,7 +22,9 @@ export const voucherCreateCommand: Command = {
     try {
       const created = await admin.call('voucher.create', { valueCents: Number(value), count: Number(count) });
       for (const code of created.codes) print(code);
-      process.stderr.write(`created ${created.codes.length} voucher${created.codes.length === 1 ? '' : 's'} of ${formatCents(created.valueCents, created.currency)} each; the codes are not shown again\n`);
+      process.stderr.write(
+        `created ${created.codes.length} voucher${created.codes.length === 1 ? '' : 's'} of ${formatCents(created.valueCents, created.currency)} each; the codes are not shown again\n`,
+      );
     } finally {
       await admin.close();
     }

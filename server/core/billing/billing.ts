@@ -2,7 +2,7 @@
 // ledger, receipts, extra storage) and what the lifecycle job needs (settling the days due).
 // The operator's side is PaymentCodes.book and Vouchers.create. Results are plain JSON.
 import { prefixRange } from '../../store/types.ts';
-import { addDays, utcDay, } from '../calendar.ts';
+import { addDays, utcDay } from '../calendar.ts';
 import type { CoreContext } from '../context.ts';
 import { erasing, keyRange } from '../erasure.ts';
 import { MailError } from '../errors.ts';
@@ -55,7 +55,11 @@ export class Billing {
     if (!accountValue) throw new MailError('ACCOUNT_NONEXISTENT', 'no such account');
     const account = decodeRecord<AccountRecord>(accountValue);
     const today = utcDay(this.#context.clock.now());
-    const record = settle(billingValue ? decodeRecord<BillingRecord>(billingValue) : this.initialRecord(this.#context.clock.now()), today, this.settings).record;
+    const record = settle(
+      billingValue ? decodeRecord<BillingRecord>(billingValue) : this.initialRecord(this.#context.clock.now()),
+      today,
+      this.settings,
+    ).record;
     const expired = record.state === 'expired';
     return {
       state: record.state,

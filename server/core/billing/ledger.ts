@@ -38,7 +38,10 @@ export class Ledger {
       throw new MailError('AMOUNT_INVALID', 'the amount must be a whole, positive number of cents');
     }
     if (amountCents > this.#settings.maxBalanceCents) {
-      throw new MailError('AMOUNT_INVALID', `the amount exceeds the maximum balance of ${formatCents(this.#settings.maxBalanceCents, this.#settings.currency)}`);
+      throw new MailError(
+        'AMOUNT_INVALID',
+        `the amount exceeds the maximum balance of ${formatCents(this.#settings.maxBalanceCents, this.#settings.currency)}`,
+      );
     }
   }
 

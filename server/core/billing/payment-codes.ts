@@ -45,7 +45,10 @@ export class PaymentCodes {
     const now = this.#context.clock.now();
     const pending = await this.pending(accountId);
     if (pending.length >= this.#settings.pendingCodesPerAccount) {
-      throw new MailError('PAYMENT_CODE_LIMIT', `at most ${this.#settings.pendingCodesPerAccount} payment codes can wait for a payment at once: use one of them`);
+      throw new MailError(
+        'PAYMENT_CODE_LIMIT',
+        `at most ${this.#settings.pendingCodesPerAccount} payment codes can wait for a payment at once: use one of them`,
+      );
     }
     for (;;) {
       const code = newCode((length) => this.#context.crypto.randomBytes(length), PAYMENT_CODE_LENGTH, PAYMENT_CODE_GROUP);

@@ -58,7 +58,11 @@ export function credit(record: BillingRecord, amountCents: number, today: Day, s
   if (next.state !== 'expired') return { ...settled, record: next };
   const monthly = monthlyPriceCents(settings, next.extraStorageSteps);
   if (chargeForDay(monthly, today) > next.balanceCents) return { ...settled, record: next };
-  const restarted = settle({ ...next, state: 'active', expiredSinceDay: null, paidThroughDay: addDays(today, -1), trialEndsDay: minDay(next.trialEndsDay, today) }, today, settings);
+  const restarted = settle(
+    { ...next, state: 'active', expiredSinceDay: null, paidThroughDay: addDays(today, -1), trialEndsDay: minDay(next.trialEndsDay, today) },
+    today,
+    settings,
+  );
   return { record: restarted.record, charges: [...settled.charges, ...restarted.charges], changedFrom: record.state };
 }
 

@@ -35,20 +35,28 @@ export async function beginAppend(session: Session, head: AppendHead, size: numb
   const channel = new ByteChannel();
   const delivery = session.core.ingest.deliver({
     source: 'append',
-    recipients: [{
-      accountId,
-      address,
-      folderId: target.folder.id,
-      keys,
-      flags: [...head.flags],
-      internalDate: head.internalDate?.timestamp,
-    }],
+    recipients: [
+      {
+        accountId,
+        address,
+        folderId: target.folder.id,
+        keys,
+        flags: [...head.flags],
+        internalDate: head.internalDate?.timestamp,
+      },
+    ],
     content: channel,
     declaredSize: size,
   });
   // Ingest checks the declared size and the quota before it reads the first byte: its
   // refusal then comes before "+ Ready", and no byte of the message is sent for nothing.
-  const refused = await Promise.race([channel.started.then(() => undefined), delivery.then(() => undefined, (error: unknown) => error)]);
+  const refused = await Promise.race([
+    channel.started.then(() => undefined),
+    delivery.then(
+      () => undefined,
+      (error: unknown) => error,
+    ),
+  ]);
   if (refused !== undefined) {
     if (isMailError(refused)) return resultForError(refused, session.logger, 'APPEND');
     throw refused;

@@ -11,7 +11,10 @@ export const expunge: CommandHandler<ExpungeRequest | UidExpungeRequest> = async
   const view = session.view;
   if (view.readOnly) return no('The mailbox is read-only', { code: 'READ-ONLY' });
   const indexes = request.name === 'UID EXPUNGE' ? session.resolve(request.set, true) : view.entries.map((_, index) => index);
-  const uids = indexes.map((index) => view.entries[index]!).filter((entry) => entry.flags.includes('\\Deleted')).map((entry) => entry.uid);
+  const uids = indexes
+    .map((index) => view.entries[index]!)
+    .filter((entry) => entry.flags.includes('\\Deleted'))
+    .map((entry) => entry.uid);
   if (uids.length > 0) {
     const result = await session.core.mailbox.expunge(session.account.accountId, view.folderId, uids, { onlyDeleted: true });
     for (const response of view.removeExpunged(result.expunged, session.announceOptions)) await ctx.send(response);

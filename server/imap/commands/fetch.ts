@@ -31,8 +31,9 @@ export const fetch: CommandHandler<FetchRequest> = async (ctx, request) => {
   if (request.vanished && request.set.kind === 'ranges') {
     // "*" reaches past the last message still here: it may itself have vanished.
     const ranges = normaliseRanges(request.set.ranges, 0xffff_ffff);
-    const vanished = (await session.core.mailbox.vanishedSince(session.account.accountId, view.folderId, Number(request.changedSince ?? 0n)))
-      .filter((uid) => ranges.some(([low, high]) => uid >= low && uid <= high));
+    const vanished = (await session.core.mailbox.vanishedSince(session.account.accountId, view.folderId, Number(request.changedSince ?? 0n))).filter((uid) =>
+      ranges.some(([low, high]) => uid >= low && uid <= high),
+    );
     if (vanished.length > 0) await ctx.send({ type: 'vanished', earlier: true, uids: vanished });
   }
   const needsRecord = attributes.some((a) => a.kind !== 'simple' || !FROM_VIEW.has(a.name));
@@ -41,7 +42,13 @@ export const fetch: CommandHandler<FetchRequest> = async (ctx, request) => {
   for (let start = 0; start < indexes.length; start += BATCH) {
     const batch = indexes.slice(start, start + BATCH);
     const records = needsRecord ? await session.records(batch) : [];
-    const flagsChanged = setsSeen ? await markSeen(ctx, batch, records.map((record) => record !== undefined)) : new Set<number>();
+    const flagsChanged = setsSeen
+      ? await markSeen(
+          ctx,
+          batch,
+          records.map((record) => record !== undefined),
+        )
+      : new Set<number>();
     for (let i = 0; i < batch.length; i++) {
       const index = batch[i]!;
       const entry = view.entries[index];
@@ -126,14 +133,18 @@ async function fetchItems(
     try {
       if (attribute.kind === 'body') {
         const data = await content!.section(attribute.section, attribute.partial);
-        items.push(attribute.partial
-          ? { item: 'BODY[]', section: attribute.section, origin: attribute.partial.offset, data }
-          : { item: 'BODY[]', section: attribute.section, data });
+        items.push(
+          attribute.partial
+            ? { item: 'BODY[]', section: attribute.section, origin: attribute.partial.offset, data }
+            : { item: 'BODY[]', section: attribute.section, data },
+        );
       } else if (attribute.kind === 'binary') {
         const data = await content!.binary(attribute.part, attribute.partial);
-        items.push(attribute.partial
-          ? { item: 'BINARY[]', part: attribute.part, origin: attribute.partial.offset, data }
-          : { item: 'BINARY[]', part: attribute.part, data });
+        items.push(
+          attribute.partial
+            ? { item: 'BINARY[]', part: attribute.part, origin: attribute.partial.offset, data }
+            : { item: 'BINARY[]', part: attribute.part, data },
+        );
       } else {
         items.push({ item: 'BINARY.SIZE', part: attribute.part, size: await content!.binarySize(attribute.part) });
       }

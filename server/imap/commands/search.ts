@@ -26,9 +26,8 @@ export const search: CommandHandler<SearchRequest> = async (ctx, request) => {
   if (options.save) {
     const onlyExtremes = (options.min || options.max) && !options.all && !options.count;
     const uids = entries.map((entry) => entry.uid);
-    session.savedSearch = onlyExtremes && uids.length > 0
-      ? [...new Set([...(options.min ? [uids[0]!] : []), ...(options.max ? [uids[uids.length - 1]!] : [])])]
-      : uids;
+    session.savedSearch =
+      onlyExtremes && uids.length > 0 ? [...new Set([...(options.min ? [uids[0]!] : []), ...(options.max ? [uids[uids.length - 1]!] : [])])] : uids;
   }
   const reported = options.min || options.max || options.all || options.count;
   if (reported || !options.save) {

@@ -19,7 +19,8 @@ export const select: CommandHandler<SelectRequest> = async (ctx, request) => {
   if (session.selected) {
     session.unselect();
     // RFC 7162 3.2.11 and RFC 9051 7.1: tells the client where the old mailbox's responses end.
-    if (session.enabled.condstore || session.enabled.rev2) await ctx.send({ type: 'status', status: 'OK', code: { code: 'CLOSED' }, text: 'Previous mailbox closed' });
+    if (session.enabled.condstore || session.enabled.rev2)
+      await ctx.send({ type: 'status', status: 'OK', code: { code: 'CLOSED' }, text: 'Previous mailbox closed' });
   }
   const entry = await session.findFolder(request.mailbox);
   if (!entry) return no('No such mailbox', { code: 'NONEXISTENT' });
@@ -49,7 +50,12 @@ export const select: CommandHandler<SelectRequest> = async (ctx, request) => {
   const rev1 = !session.enabled.rev2;
   const untagged: Response[] = [
     { type: 'flags', flags },
-    { type: 'status', status: 'OK', code: { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] }, text: readOnly ? 'Read-only mailbox' : 'Flags permitted' },
+    {
+      type: 'status',
+      status: 'OK',
+      code: { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] },
+      text: readOnly ? 'Read-only mailbox' : 'Flags permitted',
+    },
     { type: 'exists', count: view.exists },
   ];
   if (rev1) untagged.push({ type: 'recent', count: view.recentCount });

@@ -21,9 +21,7 @@ export interface ParseContext {
 const MAX_MODSEQ = (1n << 63n) - 1n;
 
 /** Flags a client may name; `\Recent` is server-only and `\*` only appears in PERMANENTFLAGS. */
-const SYSTEM_FLAGS = new Map(
-  ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'].map((f) => [f.toUpperCase(), f]),
-);
+const SYSTEM_FLAGS = new Map(['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'].map((f) => [f.toUpperCase(), f]));
 
 export class ArgReader {
   private readonly items: readonly Arg[];

@@ -25,9 +25,7 @@ function table(accept: (c: number) => boolean): Uint8Array {
 const isCtlOrSpace = (c: number): boolean => c <= 0x20 || c === 0x7f;
 
 /** ATOM-CHAR: any CHAR except atom-specials: ( ) { SP CTL % * " \ ] */
-export const ATOM_CHAR = table(
-  (c) => c < 0x80 && !isCtlOrSpace(c) && !'(){%*"\\]'.includes(String.fromCharCode(c)),
-);
+export const ATOM_CHAR = table((c) => c < 0x80 && !isCtlOrSpace(c) && !'(){%*"\\]'.includes(String.fromCharCode(c)));
 
 /** ASTRING-CHAR: ATOM-CHAR or resp-specials ("]"). */
 export const ASTRING_CHAR = table((c) => ATOM_CHAR[c] === 1 || c === CLOSE_BRACKET);
@@ -39,9 +37,7 @@ export const LIST_CHAR = table((c) => ASTRING_CHAR[c] === 1 || c === 0x25 || c =
  * or end another token. Deliberately wider than ATOM-CHAR so that sequence sets (`1:*`),
  * list patterns (`%`), flags (`\Seen`) and `BODY[...]` arrive whole; each command then
  * checks its bare tokens against the exact grammar. */
-export const BARE_CHAR = table(
-  (c) => c < 0x80 && !isCtlOrSpace(c) && c !== OPEN_PAREN && c !== CLOSE_PAREN && c !== DQUOTE && c !== OPEN_BRACE,
-);
+export const BARE_CHAR = table((c) => c < 0x80 && !isCtlOrSpace(c) && c !== OPEN_PAREN && c !== CLOSE_PAREN && c !== DQUOTE && c !== OPEN_BRACE);
 
 /** TEXT-CHAR plus 8-bit for quoted strings: anything but NUL, CR and LF. */
 export const QUOTED_CHAR = table((c) => c !== 0 && c !== CR && c !== LF);

@@ -75,11 +75,22 @@ export function parseDateTime(text: string): ImapDateTime {
   const zoneHours = digits(text, 22, 2);
   const zoneMinutes = digits(text, 24, 2);
   if (
-    month === 0 || year < MIN_YEAR || day < 1 || day > daysInMonth(year, month) ||
-    hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+    month === 0 ||
+    year < MIN_YEAR ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
     // 60 is a leap second; the instant rolls over to the next minute.
-    second < 0 || second > 60 ||
-    sign === 0 || zoneHours < 0 || zoneHours > 23 || zoneMinutes < 0 || zoneMinutes > 59
+    second < 0 ||
+    second > 60 ||
+    sign === 0 ||
+    zoneHours < 0 ||
+    zoneHours > 23 ||
+    zoneMinutes < 0 ||
+    zoneMinutes > 59
   ) {
     throw invalid('date-time');
   }
@@ -98,9 +109,20 @@ export function formatDateTime(timestamp: number, offsetMinutes = 0): string {
   const abs = Math.abs(offsetMinutes);
   const day = local.getUTCDate();
   return (
-    (day < 10 ? ` ${day}` : String(day)) + '-' + MONTH_NAMES[local.getUTCMonth()] + '-' +
-    String(local.getUTCFullYear()).padStart(4, '0') + ' ' +
-    pad2(local.getUTCHours()) + ':' + pad2(local.getUTCMinutes()) + ':' + pad2(local.getUTCSeconds()) + ' ' +
-    (offsetMinutes < 0 ? '-' : '+') + pad2(Math.floor(abs / 60)) + pad2(abs % 60)
+    (day < 10 ? ` ${day}` : String(day)) +
+    '-' +
+    MONTH_NAMES[local.getUTCMonth()] +
+    '-' +
+    String(local.getUTCFullYear()).padStart(4, '0') +
+    ' ' +
+    pad2(local.getUTCHours()) +
+    ':' +
+    pad2(local.getUTCMinutes()) +
+    ':' +
+    pad2(local.getUTCSeconds()) +
+    ' ' +
+    (offsetMinutes < 0 ? '-' : '+') +
+    pad2(Math.floor(abs / 60)) +
+    pad2(abs % 60)
   );
 }

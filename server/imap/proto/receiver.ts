@@ -99,15 +99,7 @@ export type ReceiverEvent =
   | { readonly kind: 'auth-cancel'; readonly tag: string }
   | { readonly kind: 'error'; readonly error: ProtoError };
 
-type Mode =
-  | 'command'
-  | 'literal'
-  | 'append-decision'
-  | 'append-stream'
-  | 'skip-literal'
-  | 'skip-line'
-  | 'idle'
-  | 'authenticate';
+type Mode = 'command' | 'literal' | 'append-decision' | 'append-stream' | 'skip-literal' | 'skip-line' | 'idle' | 'authenticate';
 
 /** Bytes kept from the end of a line being skipped: enough for "~{" + 15 digits + "+}". */
 const TAIL_WINDOW = 20;
@@ -210,7 +202,10 @@ export class Receiver {
     this.chunks.length = 0;
     this.offset = 0;
     this.queuedBytes = 0;
-    return concat(parts, parts.reduce((n, p) => n + p.length, 0));
+    return concat(
+      parts,
+      parts.reduce((n, p) => n + p.length, 0),
+    );
   }
 
   /** The next event, or undefined when more input (or a decision on an APPEND) is needed. */
@@ -475,8 +470,11 @@ export class Receiver {
     const last = args[args.length - 1];
     const beforeLast = args[args.length - 2];
     const inUtf8List =
-      this.tokenizer.depth === 1 && this.tokenizer.innermost.length === 0 && last?.kind === 'list' &&
-      beforeLast?.kind === 'atom' && beforeLast.value.toUpperCase() === 'UTF8';
+      this.tokenizer.depth === 1 &&
+      this.tokenizer.innermost.length === 0 &&
+      last?.kind === 'list' &&
+      beforeLast?.kind === 'atom' &&
+      beforeLast.value.toUpperCase() === 'UTF8';
     if (this.tokenizer.depth > 0 && !inUtf8List) {
       return this.fail(new ProtoError('SYNTAX', 'Unexpected literal in APPEND'), announced);
     }

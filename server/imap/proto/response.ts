@@ -26,11 +26,36 @@ export type NestedValue =
 export type ResponseCode =
   | {
       readonly code:
-        | 'ALERT' | 'PARSE' | 'TRYCREATE' | 'NONEXISTENT' | 'ALREADYEXISTS' | 'NOMODSEQ' | 'CLOSED'
-        | 'READ-ONLY' | 'READ-WRITE' | 'OVERQUOTA' | 'LIMIT' | 'INUSE' | 'AUTHENTICATIONFAILED'
-        | 'AUTHORIZATIONFAILED' | 'EXPIRED' | 'UNAVAILABLE' | 'PRIVACYREQUIRED' | 'CANNOT' | 'SERVERBUG'
-        | 'TOOBIG' | 'COMPRESSIONACTIVE' | 'CLIENTBUG' | 'CONTACTADMIN' | 'EXPUNGEISSUED' | 'NOPERM'
-        | 'HASCHILDREN' | 'CORRUPTION' | 'UIDNOTSTICKY' | 'UNKNOWN-CTE' | 'USEATTR';
+        | 'ALERT'
+        | 'PARSE'
+        | 'TRYCREATE'
+        | 'NONEXISTENT'
+        | 'ALREADYEXISTS'
+        | 'NOMODSEQ'
+        | 'CLOSED'
+        | 'READ-ONLY'
+        | 'READ-WRITE'
+        | 'OVERQUOTA'
+        | 'LIMIT'
+        | 'INUSE'
+        | 'AUTHENTICATIONFAILED'
+        | 'AUTHORIZATIONFAILED'
+        | 'EXPIRED'
+        | 'UNAVAILABLE'
+        | 'PRIVACYREQUIRED'
+        | 'CANNOT'
+        | 'SERVERBUG'
+        | 'TOOBIG'
+        | 'COMPRESSIONACTIVE'
+        | 'CLIENTBUG'
+        | 'CONTACTADMIN'
+        | 'EXPUNGEISSUED'
+        | 'NOPERM'
+        | 'HASCHILDREN'
+        | 'CORRUPTION'
+        | 'UIDNOTSTICKY'
+        | 'UNKNOWN-CTE'
+        | 'USEATTR';
     }
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
   /** Include "\\*" when clients may create keywords. */
@@ -136,9 +161,7 @@ export interface SerializeOptions {
 }
 
 /** The order STATUS items are written in (the order of RFC 9051's list, extensions after). */
-const STATUS_ORDER: readonly StatusItem[] = [
-  'MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'HIGHESTMODSEQ', 'APPENDLIMIT',
-];
+const STATUS_ORDER: readonly StatusItem[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'HIGHESTMODSEQ', 'APPENDLIMIT'];
 
 /** Serialises one response to its wire chunks. Throws ProtoError INVALID_RESPONSE for a
  * response that cannot be written (a server bug: e.g. a flag with a space in it). */
@@ -170,7 +193,9 @@ export function serializeResponse(response: Response, options: SerializeOptions 
       break;
     case 'exists':
     case 'recent':
-      w.ascii('* ').number(response.count).ascii(response.type === 'exists' ? ' EXISTS' : ' RECENT');
+      w.ascii('* ')
+        .number(response.count)
+        .ascii(response.type === 'exists' ? ' EXISTS' : ' RECENT');
       break;
     case 'expunge':
       w.ascii('* ').number(response.seq).ascii(' EXPUNGE');
@@ -372,8 +397,7 @@ function writeCode(w: ResponseWriter, code: ResponseCode): void {
       w.sp().number(code.uidValidity).sp().ascii(formatSequenceSet(code.uids));
       break;
     case 'COPYUID':
-      w.sp().number(code.uidValidity).sp().ascii(formatSequenceSet(code.sourceUids, true))
-        .sp().ascii(formatSequenceSet(code.destinationUids, true));
+      w.sp().number(code.uidValidity).sp().ascii(formatSequenceSet(code.sourceUids, true)).sp().ascii(formatSequenceSet(code.destinationUids, true));
       break;
     case 'MODIFIED':
       w.sp().ascii(formatSequenceSet(code.numbers));
@@ -501,8 +525,13 @@ function writeBody(w: ResponseWriter, value: NestedValue): void {
 }
 
 function isText(value: NestedValue | undefined, text: string): boolean {
-  return value !== undefined && !Array.isArray(value) && (value as { type: string }).type === 'string' &&
-    typeof (value as { value: unknown }).value === 'string' && ((value as { value: string }).value).toLowerCase() === text;
+  return (
+    value !== undefined &&
+    !Array.isArray(value) &&
+    (value as { type: string }).type === 'string' &&
+    typeof (value as { value: unknown }).value === 'string' &&
+    (value as { value: string }).value.toLowerCase() === text
+  );
 }
 
 function hasNul(bytes: Uint8Array): boolean {
@@ -530,7 +559,9 @@ function writeFetchItem(w: ResponseWriter, item: FetchItem): void {
       writeAtomList(w, item.flags);
       break;
     case 'INTERNALDATE':
-      w.ascii('INTERNALDATE "').ascii(formatDateTime(item.timestamp, item.offsetMinutes ?? 0)).byte(0x22);
+      w.ascii('INTERNALDATE "')
+        .ascii(formatDateTime(item.timestamp, item.offsetMinutes ?? 0))
+        .byte(0x22);
       break;
     case 'RFC822.SIZE':
       w.ascii('RFC822.SIZE ').number(item.size);

@@ -15,8 +15,7 @@ export interface SeqRange {
 
 export type SequenceSet =
   /** `$`: the result saved by SEARCH RETURN (SAVE); the session substitutes it. */
-  | { readonly kind: 'saved' }
-  | { readonly kind: 'ranges'; readonly ranges: readonly SeqRange[] };
+  { readonly kind: 'saved' } | { readonly kind: 'ranges'; readonly ranges: readonly SeqRange[] };
 
 /** nz-number is 32 bits (RFC 3501 section 9). */
 export const MAX_NZ_NUMBER = 0xffff_ffff;

@@ -11,7 +11,22 @@ import { ProtoError, syntaxError } from './errors.ts';
 
 // Local copies: under the tsx/esbuild transform every read of an imported binding is a
 // getter call, which showed up as the largest cost in the receive path's profile.
-const { BACKSLASH, BARE_CHAR, CLOSE_BRACE, CLOSE_BRACKET, CLOSE_PAREN, DQUOTE, OPEN_BRACE, OPEN_BRACKET, OPEN_PAREN, PLUS, QUOTED_CHAR, SP, TILDE, asciiString } = chars;
+const {
+  BACKSLASH,
+  BARE_CHAR,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  CLOSE_PAREN,
+  DQUOTE,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  OPEN_PAREN,
+  PLUS,
+  QUOTED_CHAR,
+  SP,
+  TILDE,
+  asciiString,
+} = chars;
 
 export interface AtomArg {
   readonly kind: 'atom';

@@ -237,8 +237,7 @@ function isResponseAtom(text: string): boolean {
   if (body.length === 0) return false;
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x28 || c === 0x29 || c === 0x7b || c === 0x25 || c === 0x2a ||
-        c === 0x22 || c === 0x5c || c === 0x5d) {
+    if (c <= 0x20 || c >= 0x7f || c === 0x28 || c === 0x29 || c === 0x7b || c === 0x25 || c === 0x2a || c === 0x22 || c === 0x5c || c === 0x5d) {
       return false;
     }
   }

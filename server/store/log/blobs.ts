@@ -36,28 +36,10 @@ import { StoreError } from '../types.ts';
 import { assertByteCount, resolveBlobRange } from '../validate.ts';
 import { BlobIndex, type IndexChange, type IndexStore } from './blob-index.ts';
 import { compactLog, type CompactionReport } from './compaction.ts';
-import {
-  encodeLocation,
-  encodeRecordHeader,
-  locationBytes,
-  RECORD_HEADER_BYTES,
-  RecordType,
-  type BlobLocation,
-  type Extent,
-} from './format.ts';
+import { encodeLocation, encodeRecordHeader, locationBytes, RECORD_HEADER_BYTES, RecordType, type BlobLocation, type Extent } from './format.ts';
 import { recoverLog } from './recovery.ts';
 import { SegmentLog } from './segment-log.ts';
-import {
-  asStoreError,
-  DIRECTORY_MODE,
-  errnoCode,
-  FILE_MODE,
-  listSegments,
-  readFully,
-  segmentPath,
-  syncDirectory,
-  writeFully,
-} from './segment-files.ts';
+import { asStoreError, DIRECTORY_MODE, errnoCode, FILE_MODE, listSegments, readFully, segmentPath, syncDirectory, writeFully } from './segment-files.ts';
 
 /** A blob's bytes go to the log in records of this size: a 20 KB message is one record, a
  * 20 MB one is 80, and a writer holds at most this much in memory. */
@@ -390,22 +372,26 @@ export class LogBlobStore implements BlobStore {
     // its group; DATA records of a blob still streaming are written now (backpressure), and
     // so is a relocation, which compaction syncs only once all are copied.
     const deferWrite = commit !== undefined && kind === 'commit';
-    const appended = this.#log.append(byteLength, (at) => {
-      const buffers: Uint8Array[] = [];
-      let offset = at.offset;
-      for (const payload of data) {
-        const length = payloadLength(payload);
-        buffers.push(encodeRecordHeader(RecordType.data, id, payload), ...payload);
-        extents.push({ segment: at.segment, offset: offset + RECORD_HEADER_BYTES, length });
-        offset += RECORD_HEADER_BYTES + length;
-      }
-      if (commit) {
-        location = { length: commit.length, extents: [...commit.extents, ...extents] };
-        const payload = encodeLocation(location);
-        buffers.push(encodeRecordHeader(kind === 'commit' ? RecordType.commit : RecordType.relocate, id, [payload]), payload);
-      }
-      return buffers;
-    }, { deferWrite });
+    const appended = this.#log.append(
+      byteLength,
+      (at) => {
+        const buffers: Uint8Array[] = [];
+        let offset = at.offset;
+        for (const payload of data) {
+          const length = payloadLength(payload);
+          buffers.push(encodeRecordHeader(RecordType.data, id, payload), ...payload);
+          extents.push({ segment: at.segment, offset: offset + RECORD_HEADER_BYTES, length });
+          offset += RECORD_HEADER_BYTES + length;
+        }
+        if (commit) {
+          location = { length: commit.length, extents: [...commit.extents, ...extents] };
+          const payload = encodeLocation(location);
+          buffers.push(encodeRecordHeader(kind === 'commit' ? RecordType.commit : RecordType.relocate, id, [payload]), payload);
+        }
+        return buffers;
+      },
+      { deferWrite },
+    );
     if (location) {
       const change: IndexChange = { type: kind, id, location };
       this.#index.enqueue(change, appended.end);

@@ -86,11 +86,7 @@ export class SegmentLog {
 
   /** Continues the log at the end of segment `tail` (already scanned and cut to its intact
    * length `bytes`), or starts segment `nextSegment` when there is no tail or it is full. */
-  static async open(
-    options: SegmentLogOptions,
-    tail: { segment: number; bytes: number } | undefined,
-    nextSegment: number,
-  ): Promise<SegmentLog> {
+  static async open(options: SegmentLogOptions, tail: { segment: number; bytes: number } | undefined, nextSegment: number): Promise<SegmentLog> {
     let log: SegmentLog;
     if (tail && tail.bytes < options.targetSegmentBytes) {
       const handle = await open(segmentPath(options.directory, tail.segment), constants.O_RDWR);

@@ -89,10 +89,7 @@ export class MemoryKvStore implements KvStore {
       for (const key of removed) this.#keys.splice(this.#lowerBound(key), 1);
       for (const key of added) this.#keys.splice(this.#lowerBound(key), 0, key);
     } else {
-      this.#keys = mergeSorted(
-        removed.size > 0 ? this.#keys.filter((key) => !removed.has(key)) : this.#keys,
-        added.sort(compareKeys),
-      );
+      this.#keys = mergeSorted(removed.size > 0 ? this.#keys.filter((key) => !removed.has(key)) : this.#keys, added.sort(compareKeys));
     }
   }
 

@@ -59,49 +59,72 @@ export async function accountRoutes(app: FastifyInstance, context: WebContext): 
     };
   });
 
-  app.post<{ Body: Static<typeof PasswordBody> }>('/api/account/password', { schema: { body: PasswordBody, response: { 204: Type.Null() } } }, async (request, reply) => {
-    const session = sessionOf(request);
-    await requirePassword(session.accountId, request.body.authKey);
-    await core.accounts.changePassword(session.accountId, {
-      salt: fromBase64(request.body.salt),
-      passwordVerifier: fromBase64(request.body.passwordVerifier),
-      passwordSlot: fromBase64(request.body.passwordSlot),
-    });
-    context.sessions.revokeAccount(session.accountId, session);
-    void reply.status(204);
-    return null;
-  });
+  app.post<{ Body: Static<typeof PasswordBody> }>(
+    '/api/account/password',
+    { schema: { body: PasswordBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      await requirePassword(session.accountId, request.body.authKey);
+      await core.accounts.changePassword(session.accountId, {
+        salt: fromBase64(request.body.salt),
+        passwordVerifier: fromBase64(request.body.passwordVerifier),
+        passwordSlot: fromBase64(request.body.passwordSlot),
+      });
+      context.sessions.revokeAccount(session.accountId, session);
+      void reply.status(204);
+      return null;
+    },
+  );
 
-  app.post<{ Body: Static<typeof RecoveryBody> }>('/api/account/recovery-code', { schema: { body: RecoveryBody, response: { 204: Type.Null() } } }, async (request, reply) => {
-    const { accountId } = sessionOf(request);
-    await requirePassword(accountId, request.body.authKey);
-    await core.accounts.replaceRecoveryCode(accountId, { verifier: fromBase64(request.body.verifier), wrappedMasterKey: fromBase64(request.body.wrappedMasterKey) });
-    void reply.status(204);
-    return null;
-  });
+  app.post<{ Body: Static<typeof RecoveryBody> }>(
+    '/api/account/recovery-code',
+    { schema: { body: RecoveryBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const { accountId } = sessionOf(request);
+      await requirePassword(accountId, request.body.authKey);
+      await core.accounts.replaceRecoveryCode(accountId, {
+        verifier: fromBase64(request.body.verifier),
+        wrappedMasterKey: fromBase64(request.body.wrappedMasterKey),
+      });
+      void reply.status(204);
+      return null;
+    },
+  );
 
-  app.post<{ Body: Static<typeof AliasBody> }>('/api/account/aliases', { schema: { body: AliasBody, response: { 201: Type.Object({ address: Type.String() }) } } }, async (request, reply) => {
-    const address = await core.aliases.add(sessionOf(request).accountId, request.body.address);
-    void reply.status(201);
-    return { address };
-  });
+  app.post<{ Body: Static<typeof AliasBody> }>(
+    '/api/account/aliases',
+    { schema: { body: AliasBody, response: { 201: Type.Object({ address: Type.String() }) } } },
+    async (request, reply) => {
+      const address = await core.aliases.add(sessionOf(request).accountId, request.body.address);
+      void reply.status(201);
+      return { address };
+    },
+  );
 
-  app.post<{ Body: Static<typeof AliasBody> }>('/api/account/aliases/remove', { schema: { body: AliasBody, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await core.aliases.remove(sessionOf(request).accountId, request.body.address);
-    void reply.status(204);
-    return null;
-  });
+  app.post<{ Body: Static<typeof AliasBody> }>(
+    '/api/account/aliases/remove',
+    { schema: { body: AliasBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await core.aliases.remove(sessionOf(request).accountId, request.body.address);
+      void reply.status(204);
+      return null;
+    },
+  );
 
-  app.post<{ Body: Static<typeof DeleteBody> }>('/api/account/delete', { schema: { body: DeleteBody, response: { 204: Type.Null() } } }, async (request, reply) => {
-    const { accountId } = sessionOf(request);
-    const account = await core.accounts.get(accountId);
-    if (account.address !== request.body.confirmAddress.trim().toLowerCase()) {
-      throw new MailError('INVALID_ARGUMENT', 'type the address of the account to confirm its deletion');
-    }
-    await requirePassword(accountId, request.body.authKey);
-    context.sessions.revokeAccount(accountId);
-    await core.accounts.delete(accountId);
-    void reply.header('set-cookie', clearedSessionCookie()).status(204);
-    return null;
-  });
+  app.post<{ Body: Static<typeof DeleteBody> }>(
+    '/api/account/delete',
+    { schema: { body: DeleteBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const { accountId } = sessionOf(request);
+      const account = await core.accounts.get(accountId);
+      if (account.address !== request.body.confirmAddress.trim().toLowerCase()) {
+        throw new MailError('INVALID_ARGUMENT', 'type the address of the account to confirm its deletion');
+      }
+      await requirePassword(accountId, request.body.authKey);
+      context.sessions.revokeAccount(accountId);
+      await core.accounts.delete(accountId);
+      void reply.header('set-cookie', clearedSessionCookie()).status(204);
+      return null;
+    },
+  );
 }

@@ -68,25 +68,21 @@ export async function authRoutes(app: FastifyInstance, context: WebContext): Pro
     },
   );
 
-  app.post<{ Body: Static<typeof LoginBody> }>(
-    '/api/auth/login',
-    { schema: { body: LoginBody, response: { 200: LoginReply } } },
-    async (request, reply) => {
-      enforceRate(context.rateLimiter, 'loginByClient', request.ip);
-      enforceRate(context.rateLimiter, 'loginByAccount', normalizeAddress(request.body.address));
-      const account = await findAccount(request.body.address);
-      const authKey = fromBase64(request.body.authKey);
-      const presented = crypto.verifierOf(authKey);
-      crypto.wipe(authKey);
-      const expected = account ? fromBase64(account.passwordVerifier) : unknownAccountVerifier;
-      if (!account || !crypto.equal(presented, expected)) {
-        throw new MailError('AUTHENTICATION_FAILED', 'wrong address or password');
-      }
-      // Counts as activity for the inactivity rule, as any client's login does.
-      void core.standing.recordLogin(account.id).catch(() => undefined);
-      const { token, session } = context.sessions.create(account.id);
-      void reply.header('set-cookie', sessionCookie(token));
-      return { account: lockedAccount(account), csrfToken: session.csrfToken };
-    },
-  );
+  app.post<{ Body: Static<typeof LoginBody> }>('/api/auth/login', { schema: { body: LoginBody, response: { 200: LoginReply } } }, async (request, reply) => {
+    enforceRate(context.rateLimiter, 'loginByClient', request.ip);
+    enforceRate(context.rateLimiter, 'loginByAccount', normalizeAddress(request.body.address));
+    const account = await findAccount(request.body.address);
+    const authKey = fromBase64(request.body.authKey);
+    const presented = crypto.verifierOf(authKey);
+    crypto.wipe(authKey);
+    const expected = account ? fromBase64(account.passwordVerifier) : unknownAccountVerifier;
+    if (!account || !crypto.equal(presented, expected)) {
+      throw new MailError('AUTHENTICATION_FAILED', 'wrong address or password');
+    }
+    // Counts as activity for the inactivity rule, as any client's login does.
+    void core.standing.recordLogin(account.id).catch(() => undefined);
+    const { token, session } = context.sessions.create(account.id);
+    void reply.header('set-cookie', sessionCookie(token));
+    return { account: lockedAccount(account), csrfToken: session.csrfToken };
+  });
 }

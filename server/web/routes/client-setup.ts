@@ -56,8 +56,14 @@ export function autoconfigXml(domain: string, services: readonly ClientService[]
     `  <emailProvider id="${escapeXml(domain)}">\n` +
     `    <domain>${escapeXml(domain)}</domain>\n` +
     `    <displayName>Sealpost (${escapeXml(domain)})</displayName>\n` +
-    services.filter((service) => service.protocol !== 'smtp').map((service) => server(service, 'incomingServer')).join('') +
-    services.filter((service) => service.protocol === 'smtp').map((service) => server(service, 'outgoingServer')).join('') +
+    services
+      .filter((service) => service.protocol !== 'smtp')
+      .map((service) => server(service, 'incomingServer'))
+      .join('') +
+    services
+      .filter((service) => service.protocol === 'smtp')
+      .map((service) => server(service, 'outgoingServer'))
+      .join('') +
     '  </emailProvider>\n' +
     '</clientConfig>\n'
   );
@@ -124,7 +130,11 @@ export async function clientSetupRoutes(app: FastifyInstance, context: WebContex
     reply.header('content-type', 'application/xml; charset=utf-8');
     return autoconfigXml(domain, services());
   };
-  app.get<{ Querystring: Static<typeof AutoconfigQuery> }>('/.well-known/autoconfig/mail/config-v1.1.xml', { schema: { querystring: AutoconfigQuery } }, autoconfig);
+  app.get<{ Querystring: Static<typeof AutoconfigQuery> }>(
+    '/.well-known/autoconfig/mail/config-v1.1.xml',
+    { schema: { querystring: AutoconfigQuery } },
+    autoconfig,
+  );
   app.get<{ Querystring: Static<typeof AutoconfigQuery> }>('/mail/config-v1.1.xml', { schema: { querystring: AutoconfigQuery } }, autoconfig);
 
   app.get<{ Querystring: Static<typeof MobileconfigQuery> }>(

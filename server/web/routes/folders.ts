@@ -53,15 +53,11 @@ export async function folderRoutes(app: FastifyInstance, context: WebContext): P
     return { folders: folders.map(folderReply) };
   });
 
-  app.post<{ Body: Static<typeof CreateBody> }>(
-    '/api/folders',
-    { schema: { body: CreateBody, response: { 201: FolderReply } } },
-    async (request, reply) => {
-      const folder = await core.folders.create(sessionOf(request).accountId, request.body.encryptedName);
-      void reply.status(201);
-      return folderReply(folder);
-    },
-  );
+  app.post<{ Body: Static<typeof CreateBody> }>('/api/folders', { schema: { body: CreateBody, response: { 201: FolderReply } } }, async (request, reply) => {
+    const folder = await core.folders.create(sessionOf(request).accountId, request.body.encryptedName);
+    void reply.status(201);
+    return folderReply(folder);
+  });
 
   app.patch<{ Params: Static<typeof FolderParams>; Body: Static<typeof UpdateBody> }>(
     '/api/folders/:folderId',

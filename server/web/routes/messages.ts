@@ -85,7 +85,9 @@ export async function messageRoutes(app: FastifyInstance, context: WebContext): 
         uidValidity: folder.uidValidity,
         uidNext: folder.uidNext,
         highestModSeq: folder.highestModSeq,
-        messages: page.map((record) => [record.uid, record.size, record.internalDate, record.modSeq, record.flags] as [number, number, number, number, string[]]),
+        messages: page.map(
+          (record) => [record.uid, record.size, record.internalDate, record.modSeq, record.flags] as [number, number, number, number, string[]],
+        ),
         nextAfterUid: records.length > limit ? page[page.length - 1]!.uid : null,
       };
     },
@@ -150,7 +152,12 @@ export async function messageRoutes(app: FastifyInstance, context: WebContext): 
       schema: {
         params: FolderParams,
         body: FlagsBody,
-        response: { 200: Type.Object({ updated: Type.Array(Type.Object({ uid: Type.Integer(), flags: Type.Array(Type.String()), modSeq: Type.Integer() })), highestModSeq: Type.Integer() }) },
+        response: {
+          200: Type.Object({
+            updated: Type.Array(Type.Object({ uid: Type.Integer(), flags: Type.Array(Type.String()), modSeq: Type.Integer() })),
+            highestModSeq: Type.Integer(),
+          }),
+        },
       },
     },
     async (request) => {
@@ -216,7 +223,11 @@ export async function messageRoutes(app: FastifyInstance, context: WebContext): 
     '/api/folders/:folderId/messages',
     {
       bodyLimit: uploadBodyLimit,
-      schema: { params: FolderParams, body: UploadBody, response: { 201: Type.Object({ uid: Type.Integer(), uidValidity: Type.Integer(), size: Type.Integer() }) } },
+      schema: {
+        params: FolderParams,
+        body: UploadBody,
+        response: { 201: Type.Object({ uid: Type.Integer(), uidValidity: Type.Integer(), size: Type.Integer() }) },
+      },
     },
     async (request, reply) => {
       const { accountId } = sessionOf(request);

@@ -14,7 +14,12 @@ import { sessionOf } from '../authenticate.ts';
 import type { WebContext } from '../context.ts';
 import { Address, Base64, Body } from '../schemas.ts';
 
-const RecipientResult = Type.Object({ address: Type.String(), status: Type.Union([Type.Literal('delivered'), Type.Literal('queued'), Type.Literal('failed')]), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()) });
+const RecipientResult = Type.Object({
+  address: Type.String(),
+  status: Type.Union([Type.Literal('delivered'), Type.Literal('queued'), Type.Literal('failed')]),
+  code: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
 type RecipientResult = Static<typeof RecipientResult>;
 
 export async function sendRoutes(app: FastifyInstance, context: WebContext): Promise<void> {

@@ -57,15 +57,24 @@ export async function signupRoutes(app: FastifyInstance, context: WebContext): P
     }),
   );
 
-  app.post('/api/signup/challenge', { schema: { response: { 200: Type.Object({ challenge: Type.String(), bits: Type.Integer(), expiresAt: Type.Integer() }) } } }, async (request) => {
-    requireSignupEnabled();
-    enforceRate(context.rateLimiter, 'lookupByClient', request.ip);
-    return context.proofOfWork.issue();
-  });
+  app.post(
+    '/api/signup/challenge',
+    { schema: { response: { 200: Type.Object({ challenge: Type.String(), bits: Type.Integer(), expiresAt: Type.Integer() }) } } },
+    async (request) => {
+      requireSignupEnabled();
+      enforceRate(context.rateLimiter, 'lookupByClient', request.ip);
+      return context.proofOfWork.issue();
+    },
+  );
 
   app.post<{ Body: Static<typeof AddressCheckBody> }>(
     '/api/signup/address-check',
-    { schema: { body: AddressCheckBody, response: { 200: Type.Object({ available: Type.Boolean(), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()) }) } } },
+    {
+      schema: {
+        body: AddressCheckBody,
+        response: { 200: Type.Object({ available: Type.Boolean(), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()) }) },
+      },
+    },
     async (request) => {
       requireSignupEnabled();
       enforceRate(context.rateLimiter, 'lookupByClient', request.ip);

@@ -43,7 +43,9 @@ const cases: Array<[string, unknown]> = [
   [
     'A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"',
     {
-      name: 'SEARCH', returnOptions: undefined, charset: undefined,
+      name: 'SEARCH',
+      returnOptions: undefined,
+      charset: undefined,
       criteria: {
         type: 'and',
         keys: [
@@ -54,27 +56,67 @@ const cases: Array<[string, unknown]> = [
       },
     },
   ],
-  ['A283 SEARCH TEXT "string not in mailbox"', { name: 'SEARCH', returnOptions: undefined, charset: undefined, criteria: { type: 'text', value: 'string not in mailbox' } }],
+  [
+    'A283 SEARCH TEXT "string not in mailbox"',
+    { name: 'SEARCH', returnOptions: undefined, charset: undefined, criteria: { type: 'text', value: 'string not in mailbox' } },
+  ],
   [
     'A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])',
     {
-      name: 'FETCH', set: set([2, 4]), changedSince: undefined, vanished: false,
+      name: 'FETCH',
+      set: set([2, 4]),
+      changedSince: undefined,
+      vanished: false,
       attributes: [simple('FLAGS'), { kind: 'body', peek: false, section: { part: [], text: 'HEADER.FIELDS', fields: ['DATE', 'FROM'] }, partial: undefined }],
     },
   ],
   ['A003 STORE 2:4 +FLAGS (\\Deleted)', { name: 'STORE', set: set([2, 4]), unchangedSince: undefined, operation: 'add', silent: false, flags: ['\\Deleted'] }],
   ['A003 COPY 2:4 MEETING', { name: 'COPY', set: set([2, 4]), mailbox: 'MEETING' }],
-  ['A999 UID FETCH 4827313:4828442 FLAGS', { name: 'UID FETCH', set: set([4827313, 4828442]), changedSince: undefined, vanished: false, attributes: [simple('UID'), simple('FLAGS')] }],
-  ['a FETCH 1 ALL', { name: 'FETCH', set: set(1), changedSince: undefined, vanished: false, attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE'), simple('ENVELOPE')] }],
-  ['a FETCH 1 fast', { name: 'FETCH', set: set(1), changedSince: undefined, vanished: false, attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE')] }],
-  ['a FETCH 1 FULL', { name: 'FETCH', set: set(1), changedSince: undefined, vanished: false, attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE'), simple('ENVELOPE'), simple('BODY')] }],
+  [
+    'A999 UID FETCH 4827313:4828442 FLAGS',
+    { name: 'UID FETCH', set: set([4827313, 4828442]), changedSince: undefined, vanished: false, attributes: [simple('UID'), simple('FLAGS')] },
+  ],
+  [
+    'a FETCH 1 ALL',
+    {
+      name: 'FETCH',
+      set: set(1),
+      changedSince: undefined,
+      vanished: false,
+      attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE'), simple('ENVELOPE')],
+    },
+  ],
+  [
+    'a FETCH 1 fast',
+    { name: 'FETCH', set: set(1), changedSince: undefined, vanished: false, attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE')] },
+  ],
+  [
+    'a FETCH 1 FULL',
+    {
+      name: 'FETCH',
+      set: set(1),
+      changedSince: undefined,
+      vanished: false,
+      attributes: [simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE'), simple('ENVELOPE'), simple('BODY')],
+    },
+  ],
   [
     'a FETCH *:4,7 (RFC822 RFC822.HEADER RFC822.TEXT RFC822.SIZE BODY BODYSTRUCTURE ENVELOPE INTERNALDATE UID BODY.PEEK[1.2.MIME] BODY[]<0.2048> BODY[3.TEXT] body.peek[header])',
     {
-      name: 'FETCH', set: set(['*', 4], 7), changedSince: undefined, vanished: false,
+      name: 'FETCH',
+      set: set(['*', 4], 7),
+      changedSince: undefined,
+      vanished: false,
       attributes: [
-        simple('RFC822'), simple('RFC822.HEADER'), simple('RFC822.TEXT'), simple('RFC822.SIZE'), simple('BODY'), simple('BODYSTRUCTURE'),
-        simple('ENVELOPE'), simple('INTERNALDATE'), simple('UID'),
+        simple('RFC822'),
+        simple('RFC822.HEADER'),
+        simple('RFC822.TEXT'),
+        simple('RFC822.SIZE'),
+        simple('BODY'),
+        simple('BODYSTRUCTURE'),
+        simple('ENVELOPE'),
+        simple('INTERNALDATE'),
+        simple('UID'),
         { kind: 'body', peek: true, section: { part: [1, 2], text: 'MIME', fields: [] }, partial: undefined },
         { kind: 'body', peek: false, section: { part: [], text: undefined, fields: [] }, partial: { offset: 0, length: 2048 } },
         { kind: 'body', peek: false, section: { part: [3], text: 'TEXT', fields: [] }, partial: undefined },
@@ -84,13 +126,22 @@ const cases: Array<[string, unknown]> = [
   ],
   [
     'a FETCH 1 BODY[1.HEADER.FIELDS.NOT ("X-Spam" Received)]',
-    { name: 'FETCH', set: set(1), changedSince: undefined, vanished: false, attributes: [{ kind: 'body', peek: false, section: { part: [1], text: 'HEADER.FIELDS.NOT', fields: ['X-Spam', 'Received'] }, partial: undefined }] },
+    {
+      name: 'FETCH',
+      set: set(1),
+      changedSince: undefined,
+      vanished: false,
+      attributes: [{ kind: 'body', peek: false, section: { part: [1], text: 'HEADER.FIELDS.NOT', fields: ['X-Spam', 'Received'] }, partial: undefined }],
+    },
   ],
   // RFC 3516 BINARY
   [
     't FETCH 1 (BINARY[1.2]<0.100> BINARY.PEEK[] BINARY.SIZE[1])',
     {
-      name: 'FETCH', set: set(1), changedSince: undefined, vanished: false,
+      name: 'FETCH',
+      set: set(1),
+      changedSince: undefined,
+      vanished: false,
       attributes: [
         { kind: 'binary', peek: false, part: [1, 2], partial: { offset: 0, length: 100 } },
         { kind: 'binary', peek: true, part: [], partial: undefined },
@@ -118,34 +169,61 @@ const cases: Array<[string, unknown]> = [
     'd105 STORE 7,5,9 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)',
     { name: 'STORE', set: set(7, 5, 9), unchangedSince: 320162338n, operation: 'add', silent: true, flags: ['\\Deleted'] },
   ],
-  ['a STORE 1 -FLAGS.SILENT \\Seen $Junk', { name: 'STORE', set: set(1), unchangedSince: undefined, operation: 'remove', silent: true, flags: ['\\Seen', '$Junk'] }],
+  [
+    'a STORE 1 -FLAGS.SILENT \\Seen $Junk',
+    { name: 'STORE', set: set(1), unchangedSince: undefined, operation: 'remove', silent: true, flags: ['\\Seen', '$Junk'] },
+  ],
   ['a UID STORE 1 FLAGS ()', { name: 'UID STORE', set: set(1), unchangedSince: undefined, operation: 'replace', silent: false, flags: [] }],
   [
     'a SEARCH MODSEQ "/flags/\\\\draft" all 620162338',
-    { name: 'SEARCH', returnOptions: undefined, charset: undefined, criteria: { type: 'modseq', modSeq: 620162338n, entry: { name: '/flags/\\draft', scope: 'all' } } },
+    {
+      name: 'SEARCH',
+      returnOptions: undefined,
+      charset: undefined,
+      criteria: { type: 'modseq', modSeq: 620162338n, entry: { name: '/flags/\\draft', scope: 'all' } },
+    },
   ],
   [
     'A03 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))',
     {
-      name: 'SELECT', mailbox: 'INBOX', condstore: false,
+      name: 'SELECT',
+      mailbox: 'INBOX',
+      condstore: false,
       qresync: { uidValidity: 67890007, modSeq: 20050715194045000n, knownUids: set(41, [43, 211], [214, 541]), sequenceMatch: undefined },
     },
   ],
   [
     'B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 15000,22500,27000,29970,29973)))',
     {
-      name: 'SELECT', mailbox: 'INBOX', condstore: false,
+      name: 'SELECT',
+      mailbox: 'INBOX',
+      condstore: false,
       qresync: {
-        uidValidity: 67890007, modSeq: 90060115194045000n, knownUids: set([1, 29997]),
+        uidValidity: 67890007,
+        modSeq: 90060115194045000n,
+        knownUids: set([1, 29997]),
         sequenceMatch: { sequenceNumbers: set(5000, 7500, 9000, [9990, 9999]), uids: set(15000, 22500, 27000, 29970, 29973) },
       },
     },
   ],
-  ['a EXAMINE INBOX (QRESYNC (1 2))', { name: 'EXAMINE', mailbox: 'INBOX', condstore: false, qresync: { uidValidity: 1, modSeq: 2n, knownUids: undefined, sequenceMatch: undefined } }],
+  [
+    'a EXAMINE INBOX (QRESYNC (1 2))',
+    { name: 'EXAMINE', mailbox: 'INBOX', condstore: false, qresync: { uidValidity: 1, modSeq: 2n, knownUids: undefined, sequenceMatch: undefined } },
+  ],
   // RFC 5161 ENABLE, RFC 2971 ID, RFC 2342 NAMESPACE, RFC 3691 UNSELECT, RFC 2177 IDLE, RFC 4978 COMPRESS
   ['t1 ENABLE CONDSTORE X-GOOD-IDEA', { name: 'ENABLE', capabilities: ['CONDSTORE', 'X-GOOD-IDEA'] }],
   ['a ENABLE utf8=accept', { name: 'ENABLE', capabilities: ['UTF8=ACCEPT'] }],
-  ['a023 ID ("name" "sodr" "version" "19.34" "vendor" NIL)', { name: 'ID', parameters: [['name', 'sodr'], ['version', '19.34'], ['vendor', null]] }],
+  [
+    'a023 ID ("name" "sodr" "version" "19.34" "vendor" NIL)',
+    {
+      name: 'ID',
+      parameters: [
+        ['name', 'sodr'],
+        ['version', '19.34'],
+        ['vendor', null],
+      ],
+    },
+  ],
   ['a ID NIL', { name: 'ID', parameters: null }],
   ['a ID ()', { name: 'ID', parameters: [] }],
   ['A001 NAMESPACE', { name: 'NAMESPACE' }],
@@ -159,20 +237,40 @@ const cases: Array<[string, unknown]> = [
   [
     'A02 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN)',
     {
-      name: 'LIST', reference: '', patterns: ['%'], extended: true,
+      name: 'LIST',
+      reference: '',
+      patterns: ['%'],
+      extended: true,
       selection: { subscribed: true, remote: false, recursiveMatch: true, specialUse: false },
       returns: { subscribed: false, children: true, specialUse: false, status: undefined },
     },
   ],
   [
     'A01 LIST "" % RETURN (STATUS (MESSAGES UNSEEN SIZE))',
-    { name: 'LIST', reference: '', patterns: ['%'], extended: true, selection: noSelection, returns: { subscribed: false, children: false, specialUse: false, status: ['MESSAGES', 'UNSEEN', 'SIZE'] } },
+    {
+      name: 'LIST',
+      reference: '',
+      patterns: ['%'],
+      extended: true,
+      selection: noSelection,
+      returns: { subscribed: false, children: false, specialUse: false, status: ['MESSAGES', 'UNSEEN', 'SIZE'] },
+    },
   ],
   [
     't1 LIST "" ("%" "Archive/*") RETURN (SPECIAL-USE SUBSCRIBED)',
-    { name: 'LIST', reference: '', patterns: ['%', 'Archive/*'], extended: true, selection: noSelection, returns: { subscribed: true, children: false, specialUse: true, status: undefined } },
+    {
+      name: 'LIST',
+      reference: '',
+      patterns: ['%', 'Archive/*'],
+      extended: true,
+      selection: noSelection,
+      returns: { subscribed: true, children: false, specialUse: true, status: undefined },
+    },
   ],
-  ['t2 LIST (SPECIAL-USE) "" "*"', { name: 'LIST', reference: '', patterns: ['*'], extended: true, selection: { ...noSelection, specialUse: true }, returns: noReturn }],
+  [
+    't2 LIST (SPECIAL-USE) "" "*"',
+    { name: 'LIST', reference: '', patterns: ['*'], extended: true, selection: { ...noSelection, specialUse: true }, returns: noReturn },
+  ],
   ['t3 CREATE MySpecial (USE (\\drafts \\Sent))', { name: 'CREATE', mailbox: 'MySpecial', specialUse: ['\\Drafts', '\\Sent'] }],
   // STATUS extensions
   [
@@ -182,31 +280,75 @@ const cases: Array<[string, unknown]> = [
   // RFC 9208 QUOTA
   ['G0001 GETQUOTA "!partition/sda4"', { name: 'GETQUOTA', root: '!partition/sda4' }],
   ['A003 GETQUOTAROOT INBOX', { name: 'GETQUOTAROOT', mailbox: 'INBOX' }],
-  ['S0000 SETQUOTA "#user/alice" (STORAGE 510 message 1000)', { name: 'SETQUOTA', root: '#user/alice', limits: [{ resource: 'STORAGE', limit: 510 }, { resource: 'MESSAGE', limit: 1000 }] }],
+  [
+    'S0000 SETQUOTA "#user/alice" (STORAGE 510 message 1000)',
+    {
+      name: 'SETQUOTA',
+      root: '#user/alice',
+      limits: [
+        { resource: 'STORAGE', limit: 510 },
+        { resource: 'MESSAGE', limit: 1000 },
+      ],
+    },
+  ],
   ['S0001 SETQUOTA "" ()', { name: 'SETQUOTA', root: '', limits: [] }],
   // RFC 4731 ESEARCH, RFC 5182 SEARCHRES
   [
     'A282 SEARCH RETURN (MIN COUNT) FLAGGED',
-    { name: 'SEARCH', returnOptions: { min: true, max: false, all: false, count: true, save: false }, charset: undefined, criteria: { type: 'flag', flag: '\\Flagged', set: true } },
+    {
+      name: 'SEARCH',
+      returnOptions: { min: true, max: false, all: false, count: true, save: false },
+      charset: undefined,
+      criteria: { type: 'flag', flag: '\\Flagged', set: true },
+    },
   ],
   [
     'A282 UID SEARCH RETURN () UNDELETED',
-    { name: 'UID SEARCH', returnOptions: { min: false, max: false, all: true, count: false, save: false }, charset: undefined, criteria: { type: 'flag', flag: '\\Deleted', set: false } },
+    {
+      name: 'UID SEARCH',
+      returnOptions: { min: false, max: false, all: true, count: false, save: false },
+      charset: undefined,
+      criteria: { type: 'flag', flag: '\\Deleted', set: false },
+    },
   ],
   [
     'A282 SEARCH RETURN (SAVE) NEW',
     { name: 'SEARCH', returnOptions: { min: false, max: false, all: false, count: false, save: true }, charset: undefined, criteria: { type: 'new' } },
   ],
-  ['A283 FETCH $ (UID FLAGS)', { name: 'FETCH', set: { kind: 'saved' }, changedSince: undefined, vanished: false, attributes: [simple('UID'), simple('FLAGS')] }],
+  [
+    'A283 FETCH $ (UID FLAGS)',
+    { name: 'FETCH', set: { kind: 'saved' }, changedSince: undefined, vanished: false, attributes: [simple('UID'), simple('FLAGS')] },
+  ],
   ['A284 UID COPY $ Other', { name: 'UID COPY', set: { kind: 'saved' }, mailbox: 'Other' }],
   [
     'a SEARCH OR (SEEN UNFLAGGED) NOT (KEYWORD $Junk LARGER 1000) UID 1:5 2,4:* SMALLER 20 OLD RECENT ANSWERED UNANSWERED DRAFT UNDRAFT DELETED UNKEYWORD foo ALL',
     {
-      name: 'SEARCH', returnOptions: undefined, charset: undefined,
+      name: 'SEARCH',
+      returnOptions: undefined,
+      charset: undefined,
       criteria: {
         type: 'and',
         keys: [
-          { type: 'or', left: { type: 'and', keys: [{ type: 'flag', flag: '\\Seen', set: true }, { type: 'flag', flag: '\\Flagged', set: false }] }, right: { type: 'not', key: { type: 'and', keys: [{ type: 'keyword', keyword: '$Junk', set: true }, { type: 'size', relation: 'larger', size: 1000 }] } } },
+          {
+            type: 'or',
+            left: {
+              type: 'and',
+              keys: [
+                { type: 'flag', flag: '\\Seen', set: true },
+                { type: 'flag', flag: '\\Flagged', set: false },
+              ],
+            },
+            right: {
+              type: 'not',
+              key: {
+                type: 'and',
+                keys: [
+                  { type: 'keyword', keyword: '$Junk', set: true },
+                  { type: 'size', relation: 'larger', size: 1000 },
+                ],
+              },
+            },
+          },
           { type: 'uid', set: set([1, 5]) },
           { type: 'sequence', set: set(2, [4, '*']) },
           { type: 'size', relation: 'smaller', size: 20 },
@@ -226,7 +368,9 @@ const cases: Array<[string, unknown]> = [
   [
     'a SEARCH BCC x CC "y" TO z SUBJECT "" HEADER X-Mailer "" BODY b BEFORE 1-Jan-2000 ON "02-Feb-2001" SENTBEFORE 3-Mar-2002 SENTON 4-Apr-2003 SENTSINCE 5-May-2004',
     {
-      name: 'SEARCH', returnOptions: undefined, charset: undefined,
+      name: 'SEARCH',
+      returnOptions: undefined,
+      charset: undefined,
       criteria: {
         type: 'and',
         keys: [
@@ -246,11 +390,22 @@ const cases: Array<[string, unknown]> = [
     },
   ],
   ['a SEARCH CHARSET us-ascii TEXT x', { name: 'SEARCH', returnOptions: undefined, charset: 'US-ASCII', criteria: { type: 'text', value: 'x' } }],
-  ['a SEARCH CHARSET ISO-8859-1 SUBJECT "caf\xe9"', { name: 'SEARCH', returnOptions: undefined, charset: 'ISO-8859-1', criteria: { type: 'header', field: 'Subject', value: 'cafÃ©' } }],
+  [
+    'a SEARCH CHARSET ISO-8859-1 SUBJECT "caf\xe9"',
+    { name: 'SEARCH', returnOptions: undefined, charset: 'ISO-8859-1', criteria: { type: 'header', field: 'Subject', value: 'cafÃ©' } },
+  ],
   // RFC 5256 SORT / THREAD
   [
     'A283 SORT (SUBJECT REVERSE DATE) UTF-8 ALL',
-    { name: 'SORT', sortBy: [{ key: 'SUBJECT', reverse: false }, { key: 'DATE', reverse: true }], charset: 'UTF-8', criteria: { type: 'all' } },
+    {
+      name: 'SORT',
+      sortBy: [
+        { key: 'SUBJECT', reverse: false },
+        { key: 'DATE', reverse: true },
+      ],
+      charset: 'UTF-8',
+      criteria: { type: 'all' },
+    },
   ],
   [
     'A284 UID SORT (ARRIVAL) US-ASCII TEXT "not in mailbox"',
@@ -258,7 +413,12 @@ const cases: Array<[string, unknown]> = [
   ],
   [
     'A283 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000',
-    { name: 'THREAD', algorithm: 'ORDEREDSUBJECT', charset: 'UTF-8', criteria: { type: 'date', field: 'internal', relation: 'since', date: { year: 2000, month: 3, day: 5 } } },
+    {
+      name: 'THREAD',
+      algorithm: 'ORDEREDSUBJECT',
+      charset: 'UTF-8',
+      criteria: { type: 'date', field: 'internal', relation: 'since', date: { year: 2000, month: 3, day: 5 } },
+    },
   ],
   ['A284 UID THREAD REFERENCES US-ASCII ALL', { name: 'UID THREAD', algorithm: 'REFERENCES', charset: 'US-ASCII', criteria: { type: 'all' } }],
   // RFC 9051 (IMAP4rev2)
@@ -266,7 +426,9 @@ const cases: Array<[string, unknown]> = [
   [
     'A283 SEARCH RETURN () FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"',
     {
-      name: 'SEARCH', returnOptions: { min: false, max: false, all: true, count: false, save: false }, charset: undefined,
+      name: 'SEARCH',
+      returnOptions: { min: false, max: false, all: true, count: false, save: false },
+      charset: undefined,
       criteria: {
         type: 'and',
         keys: [
@@ -279,7 +441,10 @@ const cases: Array<[string, unknown]> = [
   ],
   ['A042 STATUS blurdybloop (UIDNEXT MESSAGES DELETED SIZE)', { name: 'STATUS', mailbox: 'blurdybloop', items: ['UIDNEXT', 'MESSAGES', 'DELETED', 'SIZE'] }],
   ['A202 UID EXPUNGE 3000:3002,3005', { name: 'UID EXPUNGE', set: set([3000, 3002], 3005) }],
-  ['a LIST "" "INBOX/%" RETURN (SUBSCRIBED)', { name: 'LIST', reference: '', patterns: ['INBOX/%'], extended: true, selection: noSelection, returns: { ...noReturn, subscribed: true } }],
+  [
+    'a LIST "" "INBOX/%" RETURN (SUBSCRIBED)',
+    { name: 'LIST', reference: '', patterns: ['INBOX/%'], extended: true, selection: noSelection, returns: { ...noReturn, subscribed: true } },
+  ],
   // Mailbox names: modified UTF-7 decoded, [brackets] in atoms
   ['a SELECT "Entw&APw-rfe"', { name: 'SELECT', mailbox: 'Entwürfe', condstore: false, qresync: undefined }],
   ['a SELECT [Gmail]/Sent', { name: 'SELECT', mailbox: '[Gmail]/Sent', condstore: false, qresync: undefined }],
@@ -411,11 +576,50 @@ describe('command table', () => {
   test('every command declares grammar, states and sequence-number flags', () => {
     const names = [...COMMANDS.keys()].sort();
     assert.deepEqual(names, [
-      'APPEND', 'AUTHENTICATE', 'CAPABILITY', 'CHECK', 'CLOSE', 'COMPRESS', 'COPY', 'CREATE', 'DELETE', 'ENABLE',
-      'EXAMINE', 'EXPUNGE', 'FETCH', 'GETQUOTA', 'GETQUOTAROOT', 'ID', 'IDLE', 'LIST', 'LOGIN', 'LOGOUT', 'LSUB',
-      'MOVE', 'NAMESPACE', 'NOOP', 'RENAME', 'SEARCH', 'SELECT', 'SETQUOTA', 'SORT', 'STARTTLS', 'STATUS', 'STORE',
-      'SUBSCRIBE', 'THREAD', 'UID COPY', 'UID EXPUNGE', 'UID FETCH', 'UID MOVE', 'UID SEARCH', 'UID SORT',
-      'UID STORE', 'UID THREAD', 'UNSELECT', 'UNSUBSCRIBE',
+      'APPEND',
+      'AUTHENTICATE',
+      'CAPABILITY',
+      'CHECK',
+      'CLOSE',
+      'COMPRESS',
+      'COPY',
+      'CREATE',
+      'DELETE',
+      'ENABLE',
+      'EXAMINE',
+      'EXPUNGE',
+      'FETCH',
+      'GETQUOTA',
+      'GETQUOTAROOT',
+      'ID',
+      'IDLE',
+      'LIST',
+      'LOGIN',
+      'LOGOUT',
+      'LSUB',
+      'MOVE',
+      'NAMESPACE',
+      'NOOP',
+      'RENAME',
+      'SEARCH',
+      'SELECT',
+      'SETQUOTA',
+      'SORT',
+      'STARTTLS',
+      'STATUS',
+      'STORE',
+      'SUBSCRIBE',
+      'THREAD',
+      'UID COPY',
+      'UID EXPUNGE',
+      'UID FETCH',
+      'UID MOVE',
+      'UID SEARCH',
+      'UID SORT',
+      'UID STORE',
+      'UID THREAD',
+      'UNSELECT',
+      'UNSUBSCRIBE',
     ]);
     for (const spec of COMMANDS.values()) {
       assert.match(spec.grammar, new RegExp(`^tag ${spec.name.replace(' ', ' ')}\\b`));
@@ -424,7 +628,10 @@ describe('command table', () => {
     const seq = (name: string) => COMMANDS.get(name)!.usesSequenceNumbers;
     assert.deepEqual(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'SORT', 'THREAD'].map(seq), Array(7).fill(true));
     assert.deepEqual(['UID FETCH', 'UID STORE', 'UID SEARCH', 'UID COPY', 'UID MOVE', 'NOOP', 'IDLE'].map(seq), Array(7).fill(false));
-    const expunges = [...COMMANDS.values()].filter((s) => s.expunges).map((s) => s.name).sort();
+    const expunges = [...COMMANDS.values()]
+      .filter((s) => s.expunges)
+      .map((s) => s.name)
+      .sort();
     assert.deepEqual(expunges, ['CLOSE', 'EXPUNGE', 'MOVE', 'UID EXPUNGE', 'UID MOVE']);
     assert.deepEqual(COMMANDS.get('LOGIN')!.states, ['not-authenticated']);
     assert.deepEqual(COMMANDS.get('FETCH')!.states, ['selected']);

@@ -18,14 +18,30 @@ describe('date-time', () => {
     assert.equal(formatDateTime(0), ' 1-Jan-1970 00:00:00 +0000');
   });
   const invalid = [
-    '', '17-Jul-1996 02:44:25', '7-Feb-1994 21:52:25 -0800', '17-Jul-96 02:44:25 -0700', '17-Foo-1996 02:44:25 -0700',
-    '30-Feb-2000 00:00:00 +0000', '29-Feb-1900 00:00:00 +0000', '17-Jul-1996 24:00:00 -0700', '17-Jul-1996 02:60:00 -0700',
-    '17-Jul-1996 02:44:61 -0700', '17-Jul-1996 02:44:25 0700', '17-Jul-1996 02:44:25 -0760', '17-Jul-1996 2:44:25 -0700',
-    '17-Jul-1996 02:44:25 -0700 ', '00-Jul-1996 02:44:25 -0700', '17-Jul-0999 02:44:25 -0700', '17 Jul 1996 02:44:25 -0700',
+    '',
+    '17-Jul-1996 02:44:25',
+    '7-Feb-1994 21:52:25 -0800',
+    '17-Jul-96 02:44:25 -0700',
+    '17-Foo-1996 02:44:25 -0700',
+    '30-Feb-2000 00:00:00 +0000',
+    '29-Feb-1900 00:00:00 +0000',
+    '17-Jul-1996 24:00:00 -0700',
+    '17-Jul-1996 02:60:00 -0700',
+    '17-Jul-1996 02:44:61 -0700',
+    '17-Jul-1996 02:44:25 0700',
+    '17-Jul-1996 02:44:25 -0760',
+    '17-Jul-1996 2:44:25 -0700',
+    '17-Jul-1996 02:44:25 -0700 ',
+    '00-Jul-1996 02:44:25 -0700',
+    '17-Jul-0999 02:44:25 -0700',
+    '17 Jul 1996 02:44:25 -0700',
   ];
   for (const text of invalid) {
     test(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseDateTime(text), (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_DATE');
+      assert.throws(
+        () => parseDateTime(text),
+        (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_DATE',
+      );
     });
   }
 });
@@ -38,7 +54,10 @@ describe('date (SEARCH)', () => {
   });
   for (const text of ['', '1-Feb-94', '001-Feb-1994', '29-Feb-2023', '32-Jan-2000', '1-Feb-1994 ', 'x-Feb-1994', '1-Febr-1994', '1/Feb/1994']) {
     test(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseDate(text), (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_DATE');
+      assert.throws(
+        () => parseDate(text),
+        (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_DATE',
+      );
     });
   }
 });

@@ -45,7 +45,33 @@ export const CORPUS: readonly string[] = [
   'd1 COMPRESS DEFLATE\r\nd2 NAMESPACE\r\nd3 UNSELECT\r\nd4 CLOSE\r\nd5 LOGOUT\r\n',
 ];
 
-const INSERTS = ['{5}\r\n', '{0+}\r\n', '{99999999}\r\n', '{3+}\r\n', '~{2}\r\n', '(', ')', '"', '\\', '[', ']', '<', '>', ' ', '\r\n', '\n', '\0', '*', '$', 'NIL', '{', '}', '+', '&', '\xff'];
+const INSERTS = [
+  '{5}\r\n',
+  '{0+}\r\n',
+  '{99999999}\r\n',
+  '{3+}\r\n',
+  '~{2}\r\n',
+  '(',
+  ')',
+  '"',
+  '\\',
+  '[',
+  ']',
+  '<',
+  '>',
+  ' ',
+  '\r\n',
+  '\n',
+  '\0',
+  '*',
+  '$',
+  'NIL',
+  '{',
+  '}',
+  '+',
+  '&',
+  '\xff',
+];
 
 function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
   const out = Array.from(bytes);
@@ -59,12 +85,14 @@ function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
       case 1: // truncate
         out.length = at;
         break;
-      case 2: { // duplicate a range
+      case 2: {
+        // duplicate a range
         const end = Math.min(out.length, at + Math.floor(random() * 40));
         out.splice(end, 0, ...out.slice(at, end));
         break;
       }
-      case 3: { // insert a token
+      case 3: {
+        // insert a token
         const text = INSERTS[Math.floor(random() * INSERTS.length)]!;
         out.splice(at, 0, ...Array.from(text, (c) => c.charCodeAt(0) & 0xff));
         break;
@@ -72,7 +100,8 @@ function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
       case 4: // delete a range
         out.splice(at, Math.floor(random() * 20));
         break;
-      case 5: { // splice in another corpus entry
+      case 5: {
+        // splice in another corpus entry
         const other = CORPUS[Math.floor(random() * CORPUS.length)]!;
         out.splice(at, 0, ...Array.from(other, (c) => c.charCodeAt(0) & 0xff));
         break;
@@ -94,7 +123,10 @@ function randomInput(random: () => number): Uint8Array {
     return noise;
   }
   const base = CORPUS[Math.floor(random() * CORPUS.length)]!;
-  return mutate(Uint8Array.from(base, (c) => c.charCodeAt(0) & 0xff), random);
+  return mutate(
+    Uint8Array.from(base, (c) => c.charCodeAt(0) & 0xff),
+    random,
+  );
 }
 
 export interface FuzzStats {

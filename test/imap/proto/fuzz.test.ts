@@ -14,7 +14,11 @@ test('the fuzz corpus is valid: no errors for any entry', () => {
         if (ev.kind === 'command' && ev.request.name === 'AUTHENTICATE' && ev.request.initialResponse === undefined) r.expectAuthenticationResponse(ev.tag);
       },
     });
-    assert.deepEqual(events.filter((e) => e.kind === 'error'), [], entry);
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'error'),
+      [],
+      entry,
+    );
   }
 });
 

@@ -36,10 +36,7 @@ describe('receiver: framing', () => {
   });
 
   test('synchronising literals ask for a continuation, non-synchronising do not', () => {
-    assert.deepEqual(receive('a LOGIN {5}\r\nalice {6+}\r\nsecret\r\n'), [
-      { kind: 'literal-continuation', tag: 'a', size: 5 },
-      login('a', 'alice', 'secret'),
-    ]);
+    assert.deepEqual(receive('a LOGIN {5}\r\nalice {6+}\r\nsecret\r\n'), [{ kind: 'literal-continuation', tag: 'a', size: 5 }, login('a', 'alice', 'secret')]);
   });
 
   test('zero-length literals and literals with CRLF inside', () => {
@@ -47,16 +44,36 @@ describe('receiver: framing', () => {
   });
 
   test('literal8 outside APPEND may carry NUL; a plain literal may not', () => {
-    const events = receive(new Uint8Array([...encode('a LOGIN x ~{3+}\r\n'), 0x61, 0x00, 0x62, ...encode('\r\nb LOGIN x {3+}\r\n'), 0x61, 0x00, 0x62, ...encode(' more\r\nc NOOP\r\n')]));
+    const events = receive(
+      new Uint8Array([
+        ...encode('a LOGIN x ~{3+}\r\n'),
+        0x61,
+        0x00,
+        0x62,
+        ...encode('\r\nb LOGIN x {3+}\r\n'),
+        0x61,
+        0x00,
+        0x62,
+        ...encode(' more\r\nc NOOP\r\n'),
+      ]),
+    );
     assert.deepEqual(events, [login('a', 'x', 'a\0b'), error('SYNTAX', 'b'), noop('c')]);
   });
 
   test('RFC 9051 6.4.4: a UTF-8 search string as a non-synchronising literal', () => {
     const events = receive('A284 SEARCH RETURN (MIN MAX) CHARSET UTF-8 TEXT {12+}\r\nтестик\r\n');
-    assert.deepEqual(events, [{
-      kind: 'command', tag: 'A284',
-      request: { name: 'SEARCH', returnOptions: { min: true, max: true, all: false, count: false, save: false }, charset: 'UTF-8', criteria: { type: 'text', value: 'тестик' } },
-    }]);
+    assert.deepEqual(events, [
+      {
+        kind: 'command',
+        tag: 'A284',
+        request: {
+          name: 'SEARCH',
+          returnOptions: { min: true, max: true, all: false, count: false, save: false },
+          charset: 'UTF-8',
+          criteria: { type: 'text', value: 'тестик' },
+        },
+      },
+    ]);
   });
 
   test('literals inside lists and search programs', () => {
@@ -64,9 +81,12 @@ describe('receiver: framing', () => {
     assert.deepEqual(events, [
       { kind: 'literal-continuation', tag: 'a', size: 2 },
       {
-        kind: 'command', tag: 'a',
+        kind: 'command',
+        tag: 'a',
         request: {
-          name: 'SEARCH', returnOptions: undefined, charset: 'UTF-8',
+          name: 'SEARCH',
+          returnOptions: undefined,
+          charset: 'UTF-8',
           criteria: { type: 'or', left: { type: 'header', field: 'Subject', value: 'café' }, right: { type: 'text', value: 'hi' } },
         },
       },
@@ -150,32 +170,59 @@ describe('receiver: APPEND streaming', () => {
       { kind: 'append-begin', tag: 'a', head: { mailbox: 'INBOX', flags: [], internalDate: date, utf8: false }, size: 3, binary: true, synchronising: false },
       { kind: 'append-chunk', tag: 'a', bytes: 'x\0y' },
       { kind: 'append-complete', tag: 'a', request: { name: 'APPEND', mailbox: 'INBOX', flags: [], internalDate: date, utf8: false, size: 3, binary: true } },
-      { kind: 'append-begin', tag: 'b', head: { mailbox: 'Drafts', flags: [], internalDate: undefined, utf8: true }, size: 2, binary: true, synchronising: false },
+      {
+        kind: 'append-begin',
+        tag: 'b',
+        head: { mailbox: 'Drafts', flags: [], internalDate: undefined, utf8: true },
+        size: 2,
+        binary: true,
+        synchronising: false,
+      },
       { kind: 'append-chunk', tag: 'b', bytes: 'hi' },
-      { kind: 'append-complete', tag: 'b', request: { name: 'APPEND', mailbox: 'Drafts', flags: [], internalDate: undefined, utf8: true, size: 2, binary: true } },
+      {
+        kind: 'append-complete',
+        tag: 'b',
+        request: { name: 'APPEND', mailbox: 'Drafts', flags: [], internalDate: undefined, utf8: true, size: 2, binary: true },
+      },
     ]);
   });
 
   test('an empty message streams no chunk', () => {
     const events = receive('a APPEND INBOX {0+}\r\n\r\n');
-    assert.deepEqual(events.map((e) => e.kind), ['append-begin', 'append-complete']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['append-begin', 'append-complete'],
+    );
   });
 
   test('a mailbox name given as a literal is an argument, the next literal the message', () => {
     const events = receive('a APPEND {5+}\r\nINBOX {2+}\r\nhi\r\n');
-    assert.deepEqual(events.map((e) => e.kind), ['append-begin', 'append-chunk', 'append-complete']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['append-begin', 'append-chunk', 'append-complete'],
+    );
   });
 
   test('a refused synchronising APPEND leaves the next command intact', () => {
     assert.deepEqual(receive('a APPEND INBOX {10}\r\nb NOOP\r\n', { appendDecision: 'refuse' }), [
-      { kind: 'append-begin', tag: 'a', head: { mailbox: 'INBOX', flags: [], internalDate: undefined, utf8: false }, size: 10, binary: false, synchronising: true },
+      {
+        kind: 'append-begin',
+        tag: 'a',
+        head: { mailbox: 'INBOX', flags: [], internalDate: undefined, utf8: false },
+        size: 10,
+        binary: false,
+        synchronising: true,
+      },
       noop('b'),
     ]);
   });
 
   test('a refused non-synchronising APPEND is skipped', () => {
     const events = receive('a APPEND INBOX {10+}\r\n0123456789\r\nb NOOP\r\n', { appendDecision: 'refuse' });
-    assert.deepEqual(events.map((e) => e.kind), ['append-begin', 'command']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['append-begin', 'command'],
+    );
   });
 
   test('bad heads and tails are errors; a second message is refused after the first streamed', () => {
@@ -183,7 +230,10 @@ describe('receiver: APPEND streaming', () => {
     assert.deepEqual(receive('a APPEND INBOX UTF8 ({3+}\r\nabc)\r\nb NOOP\r\n'), [error('SYNTAX', 'a'), noop('b')]);
     assert.deepEqual(receive('a APPEND INBOX (\\Bogus) {3+}\r\nabc\r\nb NOOP\r\n'), [error('INVALID_FLAG', 'a'), noop('b')]);
     const multi = receive('a APPEND INBOX {1+}\r\nx {1+}\r\ny\r\nb NOOP\r\n');
-    assert.deepEqual(multi.map((e) => e.kind === 'error' ? e.code : e.kind), ['append-begin', 'append-chunk', 'MULTIAPPEND_UNSUPPORTED', 'command']);
+    assert.deepEqual(
+      multi.map((e) => (e.kind === 'error' ? e.code : e.kind)),
+      ['append-begin', 'append-chunk', 'MULTIAPPEND_UNSUPPORTED', 'command'],
+    );
     assert.deepEqual(receive('a APPEND INBOX {30000000}\r\nb NOOP\r\n'), [error('LITERAL_TOO_LARGE', 'a'), noop('b')]);
   });
 
@@ -253,16 +303,21 @@ describe('receiver: IDLE, AUTHENTICATE, STARTTLS', () => {
   });
 
   test('AUTHENTICATE continuation lines: base64, cancel, invalid', () => {
-    assert.deepEqual(receive('a AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\nb AUTHENTICATE PLAIN\r\n*\r\nc AUTHENTICATE PLAIN\r\n!!\r\nd AUTHENTICATE PLAIN\r\n\r\n', { onEvent: modes }), [
-      { kind: 'command', tag: 'a', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
-      { kind: 'auth-response', tag: 'a', data: '\0alice\0secret' },
-      { kind: 'command', tag: 'b', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
-      { kind: 'auth-cancel', tag: 'b' },
-      { kind: 'command', tag: 'c', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
-      error('INVALID_BASE64', 'c'),
-      { kind: 'command', tag: 'd', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
-      { kind: 'auth-response', tag: 'd', data: '' },
-    ]);
+    assert.deepEqual(
+      receive('a AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\nb AUTHENTICATE PLAIN\r\n*\r\nc AUTHENTICATE PLAIN\r\n!!\r\nd AUTHENTICATE PLAIN\r\n\r\n', {
+        onEvent: modes,
+      }),
+      [
+        { kind: 'command', tag: 'a', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
+        { kind: 'auth-response', tag: 'a', data: '\0alice\0secret' },
+        { kind: 'command', tag: 'b', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
+        { kind: 'auth-cancel', tag: 'b' },
+        { kind: 'command', tag: 'c', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
+        error('INVALID_BASE64', 'c'),
+        { kind: 'command', tag: 'd', request: { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: undefined } },
+        { kind: 'auth-response', tag: 'd', data: '' },
+      ],
+    );
   });
 
   test('takeBuffered hands over bytes pipelined after STARTTLS, so they can be discarded', () => {

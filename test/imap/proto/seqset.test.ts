@@ -20,14 +20,24 @@ const ranges = (text: string) => {
 describe('seqset: parsing', () => {
   test('numbers, ranges, stars, reversed ranges and $', () => {
     assert.deepEqual(parseSequenceSet('1:*'), { kind: 'ranges', ranges: [{ from: 1, to: '*' }] });
-    assert.deepEqual(parseSequenceSet('*:4,7,9:3'), { kind: 'ranges', ranges: [{ from: '*', to: 4 }, { from: 7, to: 7 }, { from: 9, to: 3 }] });
+    assert.deepEqual(parseSequenceSet('*:4,7,9:3'), {
+      kind: 'ranges',
+      ranges: [
+        { from: '*', to: 4 },
+        { from: 7, to: 7 },
+        { from: 9, to: 3 },
+      ],
+    });
     assert.deepEqual(parseSequenceSet('*'), { kind: 'ranges', ranges: [{ from: '*', to: '*' }] });
     assert.deepEqual(parseSequenceSet('4294967295'), { kind: 'ranges', ranges: [{ from: 4294967295, to: 4294967295 }] });
     assert.deepEqual(parseSequenceSet('$'), { kind: 'saved' });
   });
   for (const bad of ['', '0', '0:5', '01', '1:', ':1', '1,,2', '1,', ',1', 'a', '1:a', '1 2', '4294967296', '1:2:3', '$,1', '1,$', '-1', '*:*:*', '1.5']) {
     test(`rejects ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => parseSequenceSet(bad), (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_SEQUENCE_SET');
+      assert.throws(
+        () => parseSequenceSet(bad),
+        (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_SEQUENCE_SET',
+      );
     });
   }
   test('$ can be refused where the grammar has no SEARCHRES', () => {
@@ -42,7 +52,10 @@ describe('seqset: resolving', () => {
     assert.deepEqual(resolveSequenceNumbers(ranges('3:1'), 3), [1, 2, 3]);
   });
   test('message numbers above the count are an error; * in an empty mailbox names nothing', () => {
-    assert.throws(() => resolveSequenceNumbers(ranges('8'), 7), (e: unknown) => e instanceof ProtoError && e.code === 'MESSAGE_NUMBER_OUT_OF_RANGE');
+    assert.throws(
+      () => resolveSequenceNumbers(ranges('8'), 7),
+      (e: unknown) => e instanceof ProtoError && e.code === 'MESSAGE_NUMBER_OUT_OF_RANGE',
+    );
     assert.throws(() => resolveSequenceNumbers(ranges('5:9'), 7), ProtoError);
     assert.deepEqual(resolveSequenceNumbers(ranges('1:*'), 0), []);
     assert.throws(() => resolveSequenceNumbers(ranges('1'), 0), ProtoError);
@@ -58,7 +71,12 @@ describe('seqset: resolving', () => {
     assert.deepEqual(resolveUids(ranges('1:*'), []), []);
   });
   test('normalised ranges are merged and ordered', () => {
-    assert.deepEqual(normaliseRanges(ranges('9:7,1,2,4:5,*'), 20), [[1, 2], [4, 5], [7, 9], [20, 20]]);
+    assert.deepEqual(normaliseRanges(ranges('9:7,1,2,4:5,*'), 20), [
+      [1, 2],
+      [4, 5],
+      [7, 9],
+      [20, 20],
+    ]);
   });
 });
 

@@ -44,7 +44,10 @@ describe('modified UTF-7', () => {
   ];
   for (const [encoded, why] of invalid) {
     test(`rejects ${JSON.stringify(encoded)} (${why})`, () => {
-      assert.throws(() => decodeModifiedUtf7(encoded), (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_MAILBOX_NAME');
+      assert.throws(
+        () => decodeModifiedUtf7(encoded),
+        (e: unknown) => e instanceof ProtoError && e.code === 'INVALID_MAILBOX_NAME',
+      );
     });
   }
 

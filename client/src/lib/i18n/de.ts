@@ -228,7 +228,8 @@ export const de: Record<MessageKey, string> = {
   'settings.afterMinutes': 'nach {count} Minuten ohne Aktivität',
   'settings.autoLockHint': 'Beim Sperren vergisst dieses Gerät die Schlüssel; zum Weitermachen melden Sie sich neu an.',
   'settings.searchIndex': 'Suche auf diesem Gerät',
-  'settings.searchIndexHint': 'Um den Text Ihrer Nachrichten zu durchsuchen, speichert dieser Browser ein Verzeichnis ihrer Wörter, verschlüsselt mit einem Schlüssel, den nur Ihr Passwort öffnet. Es bleibt nach dem Abmelden auf diesem Gerät, damit die nächste Suche schnell ist. Löschen Sie es an einem Computer, den Sie mit anderen teilen.',
+  'settings.searchIndexHint':
+    'Um den Text Ihrer Nachrichten zu durchsuchen, speichert dieser Browser ein Verzeichnis ihrer Wörter, verschlüsselt mit einem Schlüssel, den nur Ihr Passwort öffnet. Es bleibt nach dem Abmelden auf diesem Gerät, damit die nächste Suche schnell ist. Löschen Sie es an einem Computer, den Sie mit anderen teilen.',
   'settings.searchIndexSize': 'Nachrichten im Index: {count}',
   'settings.searchIndexNone': 'Auf diesem Gerät gibt es keinen Suchindex; Ihre erste Suche legt ihn an.',
   'settings.forgetSearchIndex': 'Suchindex auf diesem Gerät löschen',
@@ -281,7 +282,8 @@ export const de: Record<MessageKey, string> = {
   'setup.appleDownload': 'Profil herunterladen',
   'setup.needAppPassword': 'App-Passwort erzeugen',
 
-  'export.intro': 'Ihre Nachrichten werden hier im Browser entschlüsselt und auf diesem Gerät im mbox-Format gespeichert, das andere Mailprogramme importieren. Der Server schickt sie nur verschlüsselt und sieht davon nichts.',
+  'export.intro':
+    'Ihre Nachrichten werden hier im Browser entschlüsselt und auf diesem Gerät im mbox-Format gespeichert, das andere Mailprogramme importieren. Der Server schickt sie nur verschlüsselt und sieht davon nichts.',
   'export.format': 'Format',
   'export.formatZip': 'Eine ZIP-Datei mit einer mbox-Datei je Ordner (empfohlen)',
   'export.formatMbox': 'Eine mbox-Datei je Ordner, jede als eigener Download (für Programme, die mbox-Dateien direkt importieren)',

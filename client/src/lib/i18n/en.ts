@@ -51,7 +51,8 @@ export const en = {
   'signup.continue': 'Continue',
   'signup.makingKeys': 'Making your keys…',
   'signup.provingWork': 'Proving this is not a bulk signup…',
-  'signup.recoveryIntro': 'This is your recovery code. It opens your mailbox if you forget your password. Write it down or save it somewhere safe now: it is shown only once.',
+  'signup.recoveryIntro':
+    'This is your recovery code. It opens your mailbox if you forget your password. Write it down or save it somewhere safe now: it is shown only once.',
   'signup.recoveryConfirm': 'To confirm, type its last two groups',
   'signup.recoveryStored': 'I have stored the recovery code safely.',
   'signup.create': 'Create my account',
@@ -226,7 +227,8 @@ export const en = {
   'settings.afterMinutes': 'after {count} minutes without activity',
   'settings.autoLockHint': 'Locking forgets the keys on this device; you log in again to continue.',
   'settings.searchIndex': 'Search on this device',
-  'settings.searchIndexHint': 'To search the text of your messages, this browser keeps an index of their words, encrypted with a key that only your password unlocks. It stays on this device after you log out, so that the next search is quick. Delete it on a computer you share.',
+  'settings.searchIndexHint':
+    'To search the text of your messages, this browser keeps an index of their words, encrypted with a key that only your password unlocks. It stays on this device after you log out, so that the next search is quick. Delete it on a computer you share.',
   'settings.searchIndexSize': 'Messages in the index: {count}',
   'settings.searchIndexNone': 'There is no search index on this device; your first search builds one.',
   'settings.forgetSearchIndex': 'Delete the search index on this device',
@@ -279,7 +281,8 @@ export const en = {
   'setup.appleDownload': 'Download the profile',
   'setup.needAppPassword': 'Create an app password',
 
-  'export.intro': 'Your messages are decrypted here in the browser and saved on this device in the mbox format, which other mail programs import. The server sends them only encrypted and sees nothing of it.',
+  'export.intro':
+    'Your messages are decrypted here in the browser and saved on this device in the mbox format, which other mail programs import. The server sends them only encrypted and sees nothing of it.',
   'export.format': 'Format',
   'export.formatZip': 'One zip file with an mbox file per folder (recommended)',
   'export.formatMbox': 'One mbox file per folder, each a download of its own (for programs that import mbox files directly)',

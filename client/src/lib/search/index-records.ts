@@ -23,7 +23,12 @@ export function sealIndexChanges(crypto: SealpostCrypto, recordKey: Uint8Array, 
 
 /** The index from its stored records; null when there is none yet. Throws when a record does
  * not open (altered, or from another key): the caller then starts afresh. */
-export function openIndexRecords(crypto: SealpostCrypto, recordKey: Uint8Array, records: ReadonlyMap<string, Uint8Array>, newShardId: () => string): MailIndex | null {
+export function openIndexRecords(
+  crypto: SealpostCrypto,
+  recordKey: Uint8Array,
+  records: ReadonlyMap<string, Uint8Array>,
+  newShardId: () => string,
+): MailIndex | null {
   const manifest = records.get(MANIFEST_ID);
   if (!manifest) return null;
   const openShard = (shardId: string) => {

@@ -91,7 +91,14 @@ export class IndexShard {
       v: SHARD_FORMAT_VERSION,
       messages: messages.map((message) => [message.uid, message.date, message.subject, message.from, message.to]),
       terms,
-      postings: terms.map((term) => deltas(this.#postings.get(term)!.map((uid) => position.get(uid)!).sort((a, b) => a - b))),
+      postings: terms.map((term) =>
+        deltas(
+          this.#postings
+            .get(term)!
+            .map((uid) => position.get(uid)!)
+            .sort((a, b) => a - b),
+        ),
+      ),
     };
     return new TextEncoder().encode(JSON.stringify(stored));
   }

@@ -75,7 +75,8 @@ export class MailIndex {
     } catch {
       throw new ManifestFormatError('not JSON');
     }
-    if (stored?.v !== MANIFEST_FORMAT_VERSION || !Array.isArray(stored.folders)) throw new ManifestFormatError(`format ${String(stored?.v)} is not ${MANIFEST_FORMAT_VERSION}`);
+    if (stored?.v !== MANIFEST_FORMAT_VERSION || !Array.isArray(stored.folders))
+      throw new ManifestFormatError(`format ${String(stored?.v)} is not ${MANIFEST_FORMAT_VERSION}`);
     const index = new MailIndex(newShardId);
     for (const folder of stored.folders) {
       const entry: FolderShards = { uidValidity: folder.uidValidity, shards: new Map(), shardOf: new Map() };
@@ -119,7 +120,10 @@ export class MailIndex {
       const entry = this.#folders.get(folder.folderId);
       if (entry) {
         const present = new Set(folder.uids);
-        this.remove(folder.folderId, [...entry.shardOf.keys()].filter((uid) => !present.has(uid)));
+        this.remove(
+          folder.folderId,
+          [...entry.shardOf.keys()].filter((uid) => !present.has(uid)),
+        );
       }
       const lacking = folder.uids.filter((uid) => !entry?.shardOf.has(uid));
       if (lacking.length > 0) missing.push({ folderId: folder.folderId, uidValidity: folder.uidValidity, uids: lacking });

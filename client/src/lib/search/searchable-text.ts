@@ -34,7 +34,14 @@ export function shownFields(summary: MessageSummary): ShownFields {
 
 export function searchableText(summary: MessageSummary, body: MessageBodyText | null): string {
   const { envelope } = summary;
-  const people = [...mailboxesOf(envelope.from), ...mailboxesOf(envelope.sender), ...mailboxesOf(envelope.replyTo), ...mailboxesOf(envelope.to), ...mailboxesOf(envelope.cc), ...mailboxesOf(envelope.bcc)];
+  const people = [
+    ...mailboxesOf(envelope.from),
+    ...mailboxesOf(envelope.sender),
+    ...mailboxesOf(envelope.replyTo),
+    ...mailboxesOf(envelope.to),
+    ...mailboxesOf(envelope.cc),
+    ...mailboxesOf(envelope.bcc),
+  ];
   const bodyText = body ? (body.text?.trim() ? body.text : body.html ? htmlToText(body.html) : '') : summary.preview;
   return [
     subjectOf(envelope),

@@ -46,7 +46,11 @@ export async function deriveAuthKey(crypto: SealpostCrypto, password: string, sa
   }
 }
 
-export async function createAccount(crypto: SealpostCrypto, password: string, kdf: PasswordKdfParams): Promise<{ keys: WireAccountKeys; recoveryCode: string }> {
+export async function createAccount(
+  crypto: SealpostCrypto,
+  password: string,
+  kdf: PasswordKdfParams,
+): Promise<{ keys: WireAccountKeys; recoveryCode: string }> {
   const { material, recoveryCode } = await createAccountKeys(crypto, password, kdf);
   return { recoveryCode, keys: accountKeysToWire(material) };
 }

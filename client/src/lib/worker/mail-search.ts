@@ -144,7 +144,8 @@ export async function indexMessages(
     try {
       const wrapped = fromBase64(message.contentKey);
       contentKey = crypto.openContentKey(wrapped, keys);
-      if (crypto.isSealedContentKey(wrapped)) rewraps.push({ uid: message.uid, previous: message.contentKey, contentKey: toBase64(crypto.wrapContentKey(contentKey, keys.masterKey)) });
+      if (crypto.isSealedContentKey(wrapped))
+        rewraps.push({ uid: message.uid, previous: message.contentKey, contentKey: toBase64(crypto.wrapContentKey(contentKey, keys.masterKey)) });
       const { summary } = decodeMetadata(crypto.decryptMetadata(contentKey, fromBase64(message.metadata)));
       const body = message.ciphertext ? await bodyText(crypto, contentKey, message.ciphertext) : null;
       ensureStillOpen(open);

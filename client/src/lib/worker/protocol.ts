@@ -125,6 +125,4 @@ export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
   params: Parameters<WorkerMethods[M]>[0];
 }
 
-export type WorkerResponse =
-  | { id: number; result: unknown }
-  | { id: number; error: { code: string; message: string } };
+export type WorkerResponse = { id: number; result: unknown } | { id: number; error: { code: string; message: string } };

@@ -12,9 +12,7 @@ export interface CreateRequest {
   readonly specialUse: readonly string[];
 }
 
-const SPECIAL_USE = new Map(
-  ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'].map((a) => [a.toUpperCase(), a]),
-);
+const SPECIAL_USE = new Map(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'].map((a) => [a.toUpperCase(), a]));
 
 /** use-attr: a known special use in canonical case, or another "\" atom (extensions). */
 function readUseAttribute(args: ArgReader): string {

@@ -55,8 +55,17 @@ export interface FetchRequest {
 }
 
 const SIMPLE: ReadonlySet<string> = new Set<SimpleFetchAttribute>([
-  'ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822', 'RFC822.HEADER', 'RFC822.SIZE', 'RFC822.TEXT',
-  'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ',
+  'ENVELOPE',
+  'FLAGS',
+  'INTERNALDATE',
+  'RFC822',
+  'RFC822.HEADER',
+  'RFC822.SIZE',
+  'RFC822.TEXT',
+  'BODY',
+  'BODYSTRUCTURE',
+  'UID',
+  'MODSEQ',
 ]);
 
 const simple = (name: SimpleFetchAttribute): FetchAttribute => ({ kind: 'simple', name });

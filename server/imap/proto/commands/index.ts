@@ -25,14 +25,7 @@ import { lsubCommand, type LsubRequest } from './lsub.ts';
 import { moveCommand, uidMoveCommand, type MoveRequest } from './move.ts';
 import { namespaceCommand, type NamespaceRequest } from './namespace.ts';
 import { noopCommand, type NoopRequest } from './noop.ts';
-import {
-  getQuotaCommand,
-  getQuotaRootCommand,
-  setQuotaCommand,
-  type GetQuotaRequest,
-  type GetQuotaRootRequest,
-  type SetQuotaRequest,
-} from './quota.ts';
+import { getQuotaCommand, getQuotaRootCommand, setQuotaCommand, type GetQuotaRequest, type GetQuotaRootRequest, type SetQuotaRequest } from './quota.ts';
 import { renameCommand, type RenameRequest } from './rename.ts';
 import { searchCommand, uidSearchCommand, type SearchRequest } from './search.ts';
 import { searchUsesSequenceNumbers } from './search-keys.ts';
@@ -89,13 +82,50 @@ export type CommandName = Request['name'];
 type AnySpec = CommandSpec<Request>;
 
 const ALL_COMMANDS = [
-  appendCommand, authenticateCommand, capabilityCommand, checkCommand, closeCommand, compressCommand,
-  copyCommand, uidCopyCommand, createCommand, deleteCommand, enableCommand, expungeCommand,
-  uidExpungeCommand, fetchCommand, uidFetchCommand, getQuotaCommand, getQuotaRootCommand, setQuotaCommand,
-  idCommand, idleCommand, listCommand, loginCommand, logoutCommand, lsubCommand, moveCommand, uidMoveCommand,
-  namespaceCommand, noopCommand, renameCommand, searchCommand, uidSearchCommand, selectCommand,
-  examineCommand, sortCommand, uidSortCommand, starttlsCommand, statusCommand, storeCommand, uidStoreCommand,
-  subscribeCommand, unsubscribeCommand, threadCommand, uidThreadCommand, unselectCommand,
+  appendCommand,
+  authenticateCommand,
+  capabilityCommand,
+  checkCommand,
+  closeCommand,
+  compressCommand,
+  copyCommand,
+  uidCopyCommand,
+  createCommand,
+  deleteCommand,
+  enableCommand,
+  expungeCommand,
+  uidExpungeCommand,
+  fetchCommand,
+  uidFetchCommand,
+  getQuotaCommand,
+  getQuotaRootCommand,
+  setQuotaCommand,
+  idCommand,
+  idleCommand,
+  listCommand,
+  loginCommand,
+  logoutCommand,
+  lsubCommand,
+  moveCommand,
+  uidMoveCommand,
+  namespaceCommand,
+  noopCommand,
+  renameCommand,
+  searchCommand,
+  uidSearchCommand,
+  selectCommand,
+  examineCommand,
+  sortCommand,
+  uidSortCommand,
+  starttlsCommand,
+  statusCommand,
+  storeCommand,
+  uidStoreCommand,
+  subscribeCommand,
+  unsubscribeCommand,
+  threadCommand,
+  uidThreadCommand,
+  unselectCommand,
 ] as unknown as readonly AnySpec[];
 
 export const COMMANDS: ReadonlyMap<string, AnySpec> = new Map(ALL_COMMANDS.map((spec) => [spec.name, spec]));

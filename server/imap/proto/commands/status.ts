@@ -5,19 +5,18 @@ import type { ArgReader } from '../args.ts';
 import { syntaxError } from '../errors.ts';
 import { AUTHENTICATED, defineCommand } from './spec.ts';
 
-export type StatusItem =
-  | 'MESSAGES'
-  | 'RECENT'
-  | 'UIDNEXT'
-  | 'UIDVALIDITY'
-  | 'UNSEEN'
-  | 'DELETED'
-  | 'SIZE'
-  | 'HIGHESTMODSEQ'
-  | 'APPENDLIMIT';
+export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'DELETED' | 'SIZE' | 'HIGHESTMODSEQ' | 'APPENDLIMIT';
 
 const STATUS_ITEMS: ReadonlySet<string> = new Set<StatusItem>([
-  'MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'HIGHESTMODSEQ', 'APPENDLIMIT',
+  'MESSAGES',
+  'RECENT',
+  'UIDNEXT',
+  'UIDVALIDITY',
+  'UNSEEN',
+  'DELETED',
+  'SIZE',
+  'HIGHESTMODSEQ',
+  'APPENDLIMIT',
 ]);
 
 export interface StatusRequest {

@@ -18,7 +18,7 @@ export interface StoreRequest {
 }
 
 const OPERATIONS: Readonly<Record<string, readonly [StoreRequest['operation'], boolean]>> = {
-  'FLAGS': ['replace', false],
+  FLAGS: ['replace', false],
   'FLAGS.SILENT': ['replace', true],
   '+FLAGS': ['add', false],
   '+FLAGS.SILENT': ['add', true],
