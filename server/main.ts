@@ -11,6 +11,7 @@ import type { Clock } from './core/context.ts';
 import { MailCore } from './core/mail-core.ts';
 import type { DnsResolver } from './dns/resolver.ts';
 import { inboundChecksFromConfig } from './filter/inbound-checks.ts';
+import { WorkerPool } from './workers/pool.ts';
 import { dataDirPaths, initDataDir, readServerKey, type DataDirPaths } from './data-dir.ts';
 import { ServiceJobs } from './jobs/service-jobs.ts';
 import type { Logger } from './log.ts';
@@ -80,6 +81,8 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
     const listeners: RunningService['listeners'] = [];
     // Shared by the MX, which fills it, and /metrics, which reports it.
     const mxBufferBudget = new BufferBudget(config.smtp.mx.maxBufferedBytes);
+    const workers = new WorkerPool(config.workers);
+    closers.push(() => workers.close());
     const outbound = await startOutbound({ core, store, crypto, config, paths, logger, environment: options.outbound });
     closers.push(() => outbound.close());
     const jobs = new ServiceJobs(core, store, config, options.dataDir, logger);
@@ -103,7 +106,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           host: config.listenAddress,
           port: config.smtp.mx.port,
           disabledReply,
-          checks: inboundChecksFromConfig(config, logger, options.inboundDns),
+          checks: inboundChecksFromConfig(config, logger, workers, options.inboundDns),
           bufferBudget: mxBufferBudget,
         }),
       );

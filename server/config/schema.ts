@@ -2,6 +2,7 @@
 // file holds any subset; environment variables and command-line flags override it; the
 // result is validated once at start and rejected with the exact key and reason.
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_HEADER_LIMITS } from '../../mime/header-meter.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -104,6 +105,17 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** Worker threads for the per-message work that looks at a whole message at once (sender
+     * authentication), so that it never runs on the event loop that serves every client. */
+    workers: Type.Object(
+      {
+        /** 0: one per CPU core. */
+        threads: Type.Integer({ minimum: 0, default: 0 }),
+        /** Tasks waiting for a thread; past it the MX defers the message (451). */
+        maxQueue: Type.Integer({ minimum: 1, default: 1000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     smtp: Type.Object(
       {
         mx: Type.Object(
@@ -123,6 +135,11 @@ export const ConfigSchema = Type.Object(
              * checks make, the process peaks near three times the budget (measured with 10 MB
              * messages). At least limits.messageMaxBytes (checked at load). */
             maxBufferedBytes: Type.Integer({ minimum: 1024, default: 128 * MiB }),
+            /** A message whose header section is longer, or has more fields, is refused with
+             * 552 5.3.4 before anything parses it: parsers and the sender checks build objects
+             * per field, so a million one-line fields would cost gigabytes and seconds. */
+            maxHeaderBytes: Type.Integer({ minimum: 16 * 1024, default: DEFAULT_HEADER_LIMITS.maxBytes }),
+            maxHeaderFields: Type.Integer({ minimum: 100, default: DEFAULT_HEADER_LIMITS.maxFields }),
             /** The MTA-STS policy the web listener serves for every domain: "testing" until the
              * mail host has a certificate from a public CA, since under "enforce" senders
              * refuse a self-signed one (RFC 8461 section 5). */

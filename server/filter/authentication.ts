@@ -2,9 +2,11 @@
 // DKIM signatures, and the DMARC policy of the From domain, by mailauth. The result is an
 // Authentication-Results header (RFC 8601) that is stored, encrypted, with the message, so the
 // webmail and IMAP clients can show it, plus the DMARC verdict the MX may enforce. Runs on the
-// message in memory; nothing of it is logged.
-import { authenticate } from 'mailauth';
+// message in memory, in a worker thread (authentication-task.ts); nothing of it is logged.
+import { MessageChannel } from 'node:worker_threads';
 import { mailauthResolver, type DnsResolver } from '../dns/resolver.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import type { AuthenticationTask, DnsQuestion, DnsReply } from './authentication-task.ts';
 
 /** What the MX knows of the peer and the envelope. The peer is another mail server. */
 export interface ArrivalEnvelope {
@@ -33,11 +35,8 @@ export interface AuthenticatorOptions {
   /** Past this the message is stored with temperror results: a sender waits for the reply
    * to its final dot, and a dead DNS server must not hold every delivery. */
   timeoutMs: number;
+  pool: WorkerPool;
 }
-
-/** RFC 8301 section 3.2: verifiers must accept 1024-bit keys and may refuse shorter ones. */
-const MIN_DKIM_KEY_BITS = 1024;
-const DMARC_POLICIES: ReadonlySet<string> = new Set(['none', 'quarantine', 'reject']);
 
 export class SenderAuthenticator {
   readonly #options: AuthenticatorOptions;
@@ -48,45 +47,39 @@ export class SenderAuthenticator {
     this.#resolve = mailauthResolver(options.resolver);
   }
 
-  async check(message: Buffer, envelope: ArrivalEnvelope): Promise<AuthenticationVerdict> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.#options.timeoutMs);
+  /** Runs mailauth in a worker thread, answering its DNS questions here. Past the timeout
+   * the task is aborted (its thread ends) and the message is stored with temperror results. */
+  async check(message: Uint8Array, envelope: ArrivalEnvelope): Promise<AuthenticationVerdict> {
+    const { port1: questions, port2: workerSide } = new MessageChannel();
+    questions.on('message', (question: DnsQuestion) => {
+      this.#resolve(question.name, question.rrtype).then(
+        (answer) => questions.postMessage({ id: question.id, answer } satisfies DnsReply),
+        (error: Error & { code?: string }) =>
+          questions.postMessage({ id: question.id, error: { code: error.code, message: error.message } } satisfies DnsReply),
+      );
     });
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
+    const task: AuthenticationTask = {
+      message,
+      ip: envelope.peerAddress,
+      helo: envelope.helo,
+      sender: envelope.mailFrom,
+      hostname: this.#options.hostname,
+      dns: workerSide,
+    };
     try {
-      const result = await Promise.race([this.#authenticate(message, envelope), deadline]);
-      return result ?? this.#unavailable('temperror', 'checks timed out');
+      const verdict = await this.#options.pool.run<AuthenticationVerdict | 'unparseable'>('authenticateSender', task, {
+        transferList: [workerSide],
+        signal: deadline.signal,
+      });
+      return verdict === 'unparseable' ? this.#unavailable('permerror', 'message could not be checked') : verdict;
+    } catch (error) {
+      if (deadline.signal.aborted) return this.#unavailable('temperror', 'checks timed out');
+      throw error;
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  async #authenticate(message: Buffer, envelope: ArrivalEnvelope): Promise<AuthenticationVerdict> {
-    try {
-      const result = await authenticate(message, {
-        ip: envelope.peerAddress,
-        helo: envelope.helo,
-        sender: envelope.mailFrom,
-        mta: this.#options.hostname,
-        resolver: this.#resolve,
-        minBitLength: MIN_DKIM_KEY_BITS,
-        // A seal needs our own ARC key; verifying only would change no decision here.
-        disableArc: true,
-        // BIMI logos are fetched from the sender's web server: a request per message that
-        // tells the sender when mail was read is exactly what the webmail blocks.
-        disableBimi: true,
-        trustReceived: false,
-      });
-      const dmarc = result.dmarc;
-      const failed = dmarc && dmarc.status?.result === 'fail';
-      const policy = failed && typeof dmarc.policy === 'string' && DMARC_POLICIES.has(dmarc.policy) ? (dmarc.policy as DmarcPolicy) : 'none';
-      return {
-        headers: result.headers,
-        dmarcFailure: failed ? { domain: String(dmarc.domain ?? ''), policy } : null,
-      };
-    } catch {
-      // mailauth parses hostile input; a failure there must not lose the message.
-      return this.#unavailable('permerror', 'message could not be checked');
+      questions.close();
     }
   }
 

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { CachingDnsResolver } from '../dns/caching-resolver.ts';
 import { systemDnsResolver, type DnsResolver } from '../dns/resolver.ts';
 import type { Logger } from '../log.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 import { SenderAuthenticator, type ArrivalEnvelope } from './authentication.ts';
 import { RspamdClient, type SpamScore } from './rspamd.ts';
 
@@ -92,11 +93,13 @@ function spamHeaders(spam: SpamScore): string {
 }
 
 /** The checks the configuration asks for; `dns` replaces the system's resolvers (tests). */
-export function inboundChecksFromConfig(config: Pick<Config, 'hostname' | 'filter'>, logger: Logger, dns?: DnsResolver): InboundChecks {
+export function inboundChecksFromConfig(config: Pick<Config, 'hostname' | 'filter'>, logger: Logger, pool: WorkerPool, dns?: DnsResolver): InboundChecks {
   const { filter } = config;
   const resolver = dns ?? new CachingDnsResolver(systemDnsResolver(listSetting(filter.dnsServers)));
   return new InboundChecks({
-    authenticator: filter.authentication ? new SenderAuthenticator({ resolver, hostname: config.hostname, timeoutMs: filter.authenticationTimeoutMs }) : null,
+    authenticator: filter.authentication
+      ? new SenderAuthenticator({ resolver, hostname: config.hostname, timeoutMs: filter.authenticationTimeoutMs, pool })
+      : null,
     rspamd: filter.rspamd.url ? new RspamdClient(filter.rspamd.url, filter.rspamd.timeoutMs) : null,
     rspamdUnavailable: filter.rspamd.whenUnavailable,
     enforceDmarc: filter.enforceDmarc,
