@@ -299,6 +299,12 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
         port: port(8443),
+        /** Open HTTPS connections; past it new ones are closed at once. Each costs a file
+         * handle, and without a cap idle sockets used every handle the process had. */
+        maxConnections: Type.Integer({ minimum: 1, default: 2000 }),
+        /** A connection must complete its TLS handshake, and then send a request's headers,
+         * within this long, or it is closed. */
+        firstRequestTimeoutMs: Type.Integer({ minimum: 1000, default: 10_000 }),
         /** A web session unused this long is revoked; the client locks itself earlier
          * (its own idle setting), this bounds a session whose tab was simply closed. */
         sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30 }),

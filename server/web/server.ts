@@ -23,6 +23,8 @@ import { createErrorHandler } from './errors.ts';
 import { ProofOfWork } from './proof-of-work.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { WebSessions } from './sessions.ts';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 const CLIENT_DIST = fileURLToPath(new URL('../../client/dist/', import.meta.url));
 
@@ -77,7 +79,10 @@ function trustedProxies(setting: string): string[] | false {
 }
 
 /** The web application without a listener: startWeb adds HTTPS; tests use inject(). */
-export async function buildWebApp(options: WebOptions, https?: { key: Buffer; cert: Buffer }): Promise<FastifyInstance> {
+export async function buildWebApp(
+  options: WebOptions,
+  https?: { key: Buffer; cert: Buffer; handshakeTimeout?: number; connectionsCheckingInterval?: number },
+): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger.child(
     { component: 'web' },
@@ -149,7 +154,25 @@ export async function startWeb(options: WebOptions & { tls: { key: Buffer; cert:
   } catch {
     throw new Error(`the web client is not built (${CLIENT_DIST} is missing): run "npm run build:client"`);
   }
-  const app = await buildWebApp(options, options.tls);
+  const { maxConnections, firstRequestTimeoutMs } = options.config.web;
+  // The check for overdue headers runs every second (Node's default is 30 s).
+  const app = await buildWebApp(options, { ...options.tls, handshakeTimeout: firstRequestTimeoutMs, connectionsCheckingInterval: 1000 });
+  // Node closes connections past maxConnections as they arrive, and TLS handshakes that take
+  // longer than handshakeTimeout. Its headersTimeout does not cover a connection that
+  // completed TLS and never starts a request, so that wait has its own timer.
+  app.server.maxConnections = maxConnections;
+  app.server.headersTimeout = firstRequestTimeoutMs;
+  const awaitingFirstRequest = new WeakMap<object, NodeJS.Timeout>();
+  app.server.on('secureConnection', (socket: TLSSocket) => {
+    const timer = setTimeout(() => socket.destroy(), firstRequestTimeoutMs);
+    timer.unref();
+    awaitingFirstRequest.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  app.server.on('request', (request: IncomingMessage) => {
+    clearTimeout(awaitingFirstRequest.get(request.socket));
+    awaitingFirstRequest.delete(request.socket);
+  });
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   return {
