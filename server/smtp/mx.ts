@@ -239,11 +239,6 @@ type NotKept = 'too large' | 'header too large' | 'over budget';
  * are deferred rather than held. */
 const PARSED_HEADER_GROWTH = 12;
 
-/** The whole message, its bytes (and what parsing its header will take) held by
- * `reservation`; or why it was not kept: past the size limit (permanent, so it wins), past
- * the header limits, or past the buffer budget.
- * Once a message is not kept, what it held is dropped and given back at once, and the
- * rest is drained. */
 /** Feeds the meter; when the header section completes, reserves what parsing it will take.
  * False when the header is too large or the reservation does not fit. */
 function measureHeader(meter: HeaderMeter, chunk: Uint8Array, reservation: BufferReservation): boolean {
@@ -253,6 +248,10 @@ function measureHeader(meter: HeaderMeter, chunk: Uint8Array, reservation: Buffe
   return verdict === 'reading' || reservation.add(meter.bytes * PARSED_HEADER_GROWTH);
 }
 
+/** The whole message, its bytes (and what parsing its header will take) held by
+ * `reservation`; or why it was not kept: past the size limit (permanent, so it wins), past
+ * the header limits, or past the buffer budget. Once a message is not kept, what it held
+ * is dropped and given back at once, and the rest is drained. */
 async function readMessage(
   stream: SMTPServerDataStream,
   maxBytes: number,

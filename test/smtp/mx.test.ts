@@ -203,3 +203,33 @@ describe('MX', () => {
     assert.match(info.response, /^250 /);
   });
 });
+
+describe('MX header limits with every check off (the streaming path)', () => {
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(['filter.authentication=false', 'smtp.mx.maxHeaderFields=100']);
+    await service.createAccount('stream@sealpost.test');
+  });
+  after(() => service.stop());
+
+  test('past the field limit: 552 5.3.4, nothing stored, and the connection goes on', async () => {
+    const client = await RawSmtp.open(service.port('smtp-mx'));
+    try {
+      await client.reply();
+      await client.command('EHLO peer.example');
+      const send = async (fields: number) => {
+        assert.match(await client.command('MAIL FROM:<sender@remote.example>'), /^250 /);
+        assert.match(await client.command('RCPT TO:<stream@sealpost.test>'), /^250 /);
+        assert.match(await client.command('DATA'), /^354 /);
+        client.write(`From: <sender@remote.example>\r\n${'X-Filler: v\r\n'.repeat(fields - 1)}\r\nbody\r\n.\r\n`);
+        return client.reply(30_000);
+      };
+      assert.match(await send(101), /^552 5\.3\.4 /);
+      assert.match(await send(100), /^250 /);
+    } finally {
+      client.close();
+    }
+    const accountId = (await service.core.accounts.findIdByAddress('stream@sealpost.test'))!;
+    assert.equal((await service.core.accounts.usage(accountId)).messages, 1);
+  });
+});
