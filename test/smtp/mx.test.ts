@@ -213,7 +213,7 @@ describe('MX header limits with every check off (the streaming path)', () => {
   after(() => service.stop());
 
   test('past the field limit: 552 5.3.4, nothing stored, and the connection goes on', async () => {
-    const client = await RawSmtp.open(service.port('smtp-mx'));
+    const client = await RawSmtp.open(service.port('smtp-mx'), '127.0.0.78');
     try {
       await client.reply();
       await client.command('EHLO peer.example');
@@ -231,5 +231,10 @@ describe('MX header limits with every check off (the streaming path)', () => {
     }
     const accountId = (await service.core.accounts.findIdByAddress('stream@sealpost.test'))!;
     assert.equal((await service.core.accounts.usage(accountId)).messages, 1);
+    assert.deepEqual(
+      service.logLines.filter((line) => line.includes('127.0.0.78')),
+      [],
+      'no log line names the peer (docs/design.md promise 4)',
+    );
   });
 });
