@@ -24,6 +24,8 @@ import type { OutboundQueue } from './queue/outbound-queue.ts';
 import { parseConfiguredReply } from './smtp/configured-reply.ts';
 import { BufferBudget } from './smtp/buffer-budget.ts';
 import type { RunningListener } from './listeners/bind.ts';
+import { raiseOpenFileLimit } from './listeners/file-limit.ts';
+import { serviceGates } from './listeners/service-gates.ts';
 import { startMx } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
 import { SendingService } from './sending/sending-service.ts';
@@ -79,6 +81,10 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
     if ((await core.domains.list()).length === 0) await core.domains.add(config.demoDomain);
     const tls = { key: await readFile(paths.tlsKey), cert: await readFile(paths.tlsCert) };
     const listeners: RunningService['listeners'] = [];
+    const gates = serviceGates(config, await raiseOpenFileLimit(logger), core.clock, logger);
+    closers.push(async () => {
+      for (const gate of Object.values(gates)) gate.close();
+    });
     // Shared by the MX, which fills it, and /metrics, which reports it.
     const mxBufferBudget = new BufferBudget(config.smtp.mx.maxBufferedBytes);
     const workers = new WorkerPool(config.workers);
@@ -108,6 +114,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           disabledReply,
           checks: inboundChecksFromConfig(config, logger, workers, options.inboundDns),
           bufferBudget: mxBufferBudget,
+          gate: gates.mx,
         }),
       );
     }
@@ -141,8 +148,9 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
           config.smtp.submission.authFailureDelayMs,
           'smtp',
         ),
-        config: { hostname: config.hostname, limits: config.limits, submission: config.smtp.submission },
+        config: { hostname: config.hostname, limits: config.limits, clients: config.clients, submission: config.smtp.submission },
         tls,
+        gate: gates.submission,
         logger,
         host: config.listenAddress,
         disabledReply,
@@ -156,12 +164,12 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
     }
     if (config.imap.enabled) {
       // One server for both ports: login throttling and per-account session limits are shared.
-      const imap = createImapServer({ core, crypto, config, tls, logger });
+      const imap = createImapServer({ core, crypto, config, tls, logger, gate: gates.imap });
       await start('imap', 'starttls', imap.listen({ host: config.listenAddress, port: config.imap.port, implicitTls: false }));
       await start('imaps', 'implicit', imap.listen({ host: config.listenAddress, port: config.imap.tlsPort, implicitTls: true }));
     }
     if (config.pop3.enabled) {
-      const pop3 = new Pop3Service({ core, config: config.pop3, tls, logger });
+      const pop3 = new Pop3Service({ core, config: config.pop3, clients: config.clients, tls, logger, gate: gates.pop3 });
       await start('pop3', 'starttls', pop3.listen('starttls', config.listenAddress, config.pop3.port));
       await start('pop3s', 'implicit', pop3.listen('implicit', config.listenAddress, config.pop3.tlsPort));
     }
@@ -170,6 +178,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
         tls,
         host: config.listenAddress,
         port: config.web.port,
+        gate: gates.web,
         core,
         crypto,
         config,

@@ -39,7 +39,7 @@ export class AppPasswordLogin {
     this.#protocol = protocol;
   }
 
-  /** `source` is the client's throttling key (throttleSourceOf); it is only counted. Errors
+  /** `source` is the client's throttling key (clientSourceOf); it is only counted. Errors
    * other than a failed or refused unlock (a store fault) are thrown for the caller to
    * report as temporary. */
   async attempt(address: string, secret: string, source: string): Promise<LoginOutcome> {

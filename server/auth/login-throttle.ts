@@ -5,7 +5,6 @@
 // The account key is the address as typed, normalised, whether or not an account has it:
 // the throttle then behaves the same for unknown addresses, so it tells nothing about which
 // addresses exist.
-import { isIP } from 'node:net';
 import type { Clock } from '../core/context.ts';
 
 export interface LoginThrottleLimits {
@@ -77,27 +76,3 @@ export class LoginThrottle {
 
 const sourceKey = (source: string) => `source:${source}`;
 const accountKey = (account: string) => `account:${account}`;
-
-/**
- * The throttling key of a client address: an IPv4 address as is, an IPv6 address by its
- * /64 prefix (one subscriber usually holds a whole /64, so counting single IPv6 addresses
- * would not throttle anyone), an IPv4-mapped IPv6 address as its IPv4 address.
- */
-export function throttleSourceOf(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return 'unknown';
-  const address = remoteAddress.replace(/%.*$/, ''); // a zone id names an interface, not a host
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (isIP(address) !== 6) return address;
-  const [head = '', tail] = address.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  // A dotted IPv4 tail stands for two groups; it lies past the /64 but shifts the count.
-  const tailWidth = tailGroups.reduce((width, group) => width + (group.includes('.') ? 2 : 1), 0);
-  const zeros = tail === undefined ? [] : new Array<string>(8 - headGroups.length - tailWidth).fill('0');
-  const groups = [...headGroups, ...zeros, ...tailGroups];
-  return `${groups
-    .slice(0, 4)
-    .map((group) => parseInt(group, 16).toString(16))
-    .join(':')}::/64`;
-}

@@ -10,6 +10,18 @@ const GiB = 1024 * MiB;
 /** Unprivileged defaults so that a newcomer needs no root; operators map 25/587/993… */
 const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
+/** What one client (an address, an IPv6 /64) may hold of a service, counted in memory only:
+ * open sockets, and new ones a minute (a burst of that many, then one every 60/n s). Past
+ * either it is refused at once, before TLS, and everyone else is still served. */
+const perClient = (maxConnections: number, connectionsPerMinute: number) =>
+  Type.Object(
+    {
+      maxConnections: Type.Integer({ minimum: 1, default: maxConnections }),
+      connectionsPerMinute: Type.Integer({ minimum: 1, default: connectionsPerMinute }),
+    },
+    { default: {}, additionalProperties: false },
+  );
+
 export const ConfigSchema = Type.Object(
   {
     /** Name this server gives itself in SMTP greetings and Received headers. */
@@ -18,6 +30,22 @@ export const ConfigSchema = Type.Object(
     listenAddress: Type.String({ minLength: 1, default: '0.0.0.0' }),
     /** Domain created by `sealpost init` so that a newcomer can receive mail at once. */
     demoDomain: Type.String({ minLength: 1, default: 'sealpost.test' }),
+    /** Limits on clients of every listener, beside each service's perClient caps. */
+    clients: Type.Object(
+      {
+        /** Addresses and CIDR ranges the perClient caps do not apply to (they still count
+         * towards a service's maxConnections): the host itself, as Postfix's mynetworks, so
+         * that local software and monitoring are never refused. web.trustedProxies are
+         * exempt on the web listener too. */
+        exempt: Type.String({ default: '127.0.0.1, ::1' }),
+        /** A connection to IMAP, POP3 or submission that has not logged in this long after
+         * it connected (TLS handshake included) is closed: a client at work logs in at once. */
+        loginTimeoutMs: Type.Integer({ minimum: 1000, default: 60_000 }),
+        /** An implicit-TLS port closes a connection whose handshake is not done by then. */
+        tlsHandshakeTimeoutMs: Type.Integer({ minimum: 1000, default: 10_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     limits: Type.Object(
       {
         messageMaxBytes: Type.Integer({ minimum: 1024, default: 20 * MiB }),
@@ -123,6 +151,8 @@ export const ConfigSchema = Type.Object(
             enabled: Type.Boolean({ default: true }),
             port: port(2525),
             maxConnections: Type.Integer({ minimum: 1, default: 500 }),
+            /** Postfix's anvil allows 50 at once; a big provider sends over a handful. */
+            perClient: perClient(20, 60),
             /** Idle time before a silent peer is dropped (RFC 5321 suggests minutes; we are
              * stricter because every open connection costs memory). */
             socketTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
@@ -153,6 +183,8 @@ export const ConfigSchema = Type.Object(
             enabled: Type.Boolean({ default: true }),
             port: port(2587),
             maxConnections: Type.Integer({ minimum: 1, default: 200 }),
+            /** Both submission ports together. */
+            perClient: perClient(10, 30),
             /** RFC 5321 section 4.5.3.2.7: a server waits at least 5 minutes for the next command. */
             socketTimeoutMs: Type.Integer({ minimum: 1000, default: 300_000 }),
             /** Every failed AUTH is answered only after this long, whatever the reason, so that
@@ -243,6 +275,7 @@ export const ConfigSchema = Type.Object(
         tlsPort: port(2995),
         /** Open connections of both ports together, TLS handshakes included. */
         maxConnections: Type.Integer({ minimum: 1, default: 1000 }),
+        perClient: perClient(10, 30),
         /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
         idleTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
         /** Longest input line, CRLF included. RFC 2449 allows commands of 255 octets; an
@@ -279,8 +312,10 @@ export const ConfigSchema = Type.Object(
             /** Sessions one account may hold at once (Dovecot's mail_max_userip_connections
              * is 10 per address; clients open several for folders and IDLE). */
             maxConnectionsPerAccount: Type.Integer({ minimum: 1, default: 20 }),
-            /** All IMAP connections of the server; each costs memory. */
+            /** All IMAP connections of the server (both ports, TLS handshakes included). */
             maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+            /** A household behind one address runs a few clients with several connections each. */
+            perClient: perClient(50, 120),
             /** Autologout of a silent authenticated session (RFC 9051 5.4: at least 30 minutes). */
             idleTimeoutMs: Type.Integer({ minimum: 1000, default: 30 * 60_000 }),
             /** Failed logins from one client address in 15 minutes before it must wait;
@@ -302,6 +337,8 @@ export const ConfigSchema = Type.Object(
         /** Open HTTPS connections; past it new ones are closed at once. Each costs a file
          * handle, and without a cap idle sockets used every handle the process had. */
         maxConnections: Type.Integer({ minimum: 1, default: 2000 }),
+        /** A browser opens up to six connections per host name; a household shares an address. */
+        perClient: perClient(100, 300),
         /** A connection must complete its TLS handshake, and then send a request's headers,
          * within this long, or it is closed. */
         firstRequestTimeoutMs: Type.Integer({ minimum: 1000, default: 10_000 }),

@@ -5,4 +5,6 @@ export interface ImapConfig {
   limits: Config['imap']['limits'];
   /** APPENDLIMIT (RFC 7889): the message size limit of the whole service. */
   appendLimit: number;
+  /** A connection not logged in this long after it connected is closed (clients.loginTimeoutMs). */
+  loginTimeoutMs: number;
 }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import zlib from 'node:zlib';
-import { throttleSourceOf } from '../auth/login-throttle.ts';
+import { clientSourceOf } from '../listeners/client-source.ts';
 import { appendCommand } from './proto/commands/append.ts';
 import {
   ProtoError,
@@ -28,8 +28,6 @@ import { handlerFor } from './commands/index.ts';
 import { resultForError } from './errors.ts';
 import { Session, type ImapServices } from './session.ts';
 
-/** A client that has not logged in within a minute is not a mail client at work. */
-const PREAUTH_TIMEOUT_MS = 60_000;
 /** Consecutive BAD answers before the connection is closed: a real client sends few. */
 const MAX_BAD_COMMANDS = 20;
 /** Commands before a successful login: enough for CAPABILITY/ID/STARTTLS and a few tries. */
@@ -77,6 +75,9 @@ export class ImapConnection {
   #badCommands = 0;
   #commandsBeforeLogin = 0;
   #utf8Accept = false;
+  /** Armed at the greeting, cleared at login: a client at work logs in at once, and one that
+   * keeps sending NOOPs without logging in only holds a slot. */
+  #loginDeadline: NodeJS.Timeout | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -93,7 +94,7 @@ export class ImapConnection {
       id: options.id,
       services,
       // Held in memory for the login throttle only; never logged, never stored.
-      loginSource: throttleSourceOf(options.socket.remoteAddress),
+      loginSource: clientSourceOf(options.socket.remoteAddress),
       secure: options.implicitTls,
       starttlsOffered: !options.implicitTls,
     });
@@ -101,7 +102,8 @@ export class ImapConnection {
 
   start(): void {
     this.#attach(this.#socket);
-    this.#socket.setTimeout(PREAUTH_TIMEOUT_MS);
+    this.#loginDeadline = setTimeout(() => void this.#serial(() => this.#bye('Login timeout')), this.#options.services.config.loginTimeoutMs);
+    this.#loginDeadline.unref();
     void this.#serial(async () => {
       await this.#send({ type: 'status', status: 'OK', code: { code: 'CAPABILITY', capabilities: capabilities(this.#session) }, text: 'Sealpost IMAP ready' });
       await this.#flush();
@@ -298,6 +300,7 @@ export class ImapConnection {
     if (result.status === 'BAD') await this.#afterBad();
     else this.#badCommands = 0;
     if (session.state !== 'not-authenticated' && session.state !== 'logout') {
+      clearTimeout(this.#loginDeadline);
       this.#receiver.setMaxNonSynchronisingLiteral(Number.POSITIVE_INFINITY);
       this.#socket.setTimeout(session.services.config.limits.idleTimeoutMs);
     }
@@ -417,7 +420,6 @@ export class ImapConnection {
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.#options.secureContext });
     this.#socket = secure;
     this.#attach(secure);
-    secure.setTimeout(PREAUTH_TIMEOUT_MS);
     this.#session.secure = true;
   }
 
@@ -491,6 +493,7 @@ export class ImapConnection {
   #terminate(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#loginDeadline);
     this.#append?.upload.abort();
     this.#append = undefined;
     this.#leaveIdle();

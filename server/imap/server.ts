@@ -9,14 +9,15 @@
 // Client addresses are held in memory for login throttling only and are never logged or
 // stored; logs carry session and account ids and outcomes.
 import { randomBytes } from 'node:crypto';
-import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import type { Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { SealpostCrypto } from '../../crypto/api.ts';
 import { AppPasswordLogin } from '../auth/app-password-login.ts';
 import { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Config } from '../config/schema.ts';
 import type { MailCore } from '../core/mail-core.ts';
-import { bindListener } from '../listeners/bind.ts';
+import type { ConnectionGate } from '../listeners/connection-gate.ts';
+import { listenGated } from '../listeners/gated-listener.ts';
 import type { Logger } from '../log.ts';
 import { ImapConnection } from './connection.ts';
 import { FolderSnapshots } from './folder-snapshots.ts';
@@ -27,17 +28,17 @@ import { AccountConnections, type ImapServices } from './session.ts';
 const LOGIN_FAILURE_DELAY_MS = 250;
 /** How long a failed login counts against the client and the address. */
 const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
-/** Time a client gets to finish the TLS handshake on the implicit-TLS port. */
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time the connections get to say BYE when the server stops. */
 const SHUTDOWN_GRACE_MS = 2000;
 
 export interface ImapServerOptions {
   core: MailCore;
   crypto: SealpostCrypto;
-  config: Pick<Config, 'imap' | 'limits'>;
-  tls: { key: string | Buffer; cert: string | Buffer };
+  config: Pick<Config, 'imap' | 'limits' | 'clients'>;
+  tls: { key: Buffer; cert: Buffer };
   logger: Logger;
+  /** Admission of new sockets to both ports (the service's and per-client caps). */
+  gate: ConnectionGate;
 }
 
 export interface RunningImapListener {
@@ -55,7 +56,7 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
     core: options.core,
     crypto: options.crypto,
     logger,
-    config: { limits: config.imap.limits, appendLimit: config.limits.messageMaxBytes },
+    config: { limits: config.imap.limits, appendLimit: config.limits.messageMaxBytes, loginTimeoutMs: config.clients.loginTimeoutMs },
     login: new AppPasswordLogin(
       options.core,
       new LoginThrottle(
@@ -77,10 +78,6 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
 
   const accept = (socket: Socket, implicitTls: boolean) => {
     socket.setNoDelay(true);
-    if (open.size >= config.imap.limits.maxConnections) {
-      socket.end('* BYE Too many connections, try again later\r\n');
-      return;
-    }
     const id = randomBytes(6).toString('hex');
     const connection = new ImapConnection({
       socket,
@@ -100,29 +97,26 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
 
   return {
     async listen({ host, port, implicitTls }) {
-      let server: Server;
-      if (implicitTls) {
-        const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) =>
-          accept(socket, true),
-        );
-        // Handshake failures carry the peer's address; only the code is worth a line.
-        tlsServer.on('tlsClientError', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'imap: TLS handshake failed'));
-        server = tlsServer;
-      } else {
-        server = createPlainServer((socket) => accept(socket, false));
-      }
-      server.on('error', (error: Error & { code?: string }) => logger.error({ code: error.code }, 'imap: listener error'));
-      const boundPort = await bindListener(server, port, host);
+      const listener = await listenGated({
+        name: implicitTls ? 'imaps' : 'imap',
+        host,
+        port,
+        gate: options.gate,
+        logger,
+        ...(implicitTls ? { tls: { key: options.tls.key, cert: options.tls.cert, handshakeTimeoutMs: config.clients.tlsHandshakeTimeoutMs } } : {}),
+        refusalLine: (refusal) =>
+          `* BYE ${refusal === 'service-full' ? 'Too many connections' : 'Too many connections from your address'}, try again later\r\n`,
+        accept: (socket) => accept(socket, implicitTls),
+      });
       return {
-        port: boundPort,
-        async close() {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-          await Promise.race([
-            Promise.all([...open].map((connection) => connection.shutdown('Server shutting down'))),
-            new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-          ]);
-          await closed;
-        },
+        port: listener.port,
+        close: () =>
+          listener.close(async () => {
+            await Promise.race([
+              Promise.all([...open].map((connection) => connection.shutdown('Server shutting down'))),
+              new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+            ]);
+          }),
       };
     },
   };

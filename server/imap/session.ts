@@ -66,7 +66,7 @@ export class Session {
   readonly id: string;
   readonly services: ImapServices;
   readonly logger: Logger;
-  /** The client's login throttling key (throttleSourceOf); kept in memory for throttling
+  /** The client's login throttling key (clientSourceOf); kept in memory for throttling
    * only, never logged or stored. */
   readonly loginSource: string;
   state: SessionState = 'not-authenticated';

@@ -13,6 +13,8 @@ export interface ConnectionOptions {
   startTlsContext?: SecureContext;
   maxLineLength: number;
   idleTimeoutMs: number;
+  /** A client not logged in this long after it connected is disconnected (clients.loginTimeoutMs). */
+  loginTimeoutMs: number;
   logger: Logger;
   session: Omit<Pop3SessionOptions, 'id' | 'logger'>;
 }
@@ -39,6 +41,7 @@ export class Pop3Connection implements Pop3Transport {
   #closed = false;
   readonly #finished: Promise<void>;
   #resolveFinished!: () => void;
+  readonly #loginDeadline: NodeJS.Timeout;
 
   constructor(socket: Socket, secure: boolean, options: ConnectionOptions) {
     this.#socket = socket;
@@ -48,6 +51,8 @@ export class Pop3Connection implements Pop3Transport {
     this.#session = new Pop3Session(this, { ...options.session, id: this.#id, logger: options.logger });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#attach(socket);
+    this.#loginDeadline = setTimeout(() => this.#disconnect(this.#socket, 'Login timeout'), options.loginTimeoutMs);
+    this.#loginDeadline.unref();
     options.logger.debug({ session: this.#id, tls: secure }, 'pop3: connection opened');
     this.#running = this.#run(() => this.#session.greet());
   }
@@ -140,13 +145,17 @@ export class Pop3Connection implements Pop3Transport {
   }
 
   #onIdle(socket: Socket): void {
+    this.#disconnect(socket, 'Disconnected for inactivity');
+  }
+
+  #disconnect(socket: Socket, reason: string): void {
     if (this.#upgrading || this.#running || this.#closing) {
       // Mid-handshake, stalled on a client that stopped reading, or already saying goodbye.
       socket.destroy();
       return;
     }
     this.#closing = true;
-    socket.end(errLine('Disconnected for inactivity'));
+    socket.end(errLine(reason));
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
@@ -156,6 +165,7 @@ export class Pop3Connection implements Pop3Transport {
       if (first) await first();
       for (let event = this.#queue.shift(); event && !this.#closing && !this.#closed; event = this.#queue.shift()) {
         await this.#session.handle(event);
+        if (this.#session.loggedIn) clearTimeout(this.#loginDeadline);
         if (this.#queue.length <= MAX_QUEUED_LINES / 2 && this.#socket.isPaused()) this.#socket.resume();
       }
     } catch (error) {
@@ -169,6 +179,7 @@ export class Pop3Connection implements Pop3Transport {
   async #onClose(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#loginDeadline);
     this.#queue = [];
     await this.#running;
     try {

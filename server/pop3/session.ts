@@ -99,6 +99,11 @@ export class Pop3Session {
     this.#options = options;
   }
 
+  /** Past the AUTHORIZATION state: the client has logged in. */
+  get loggedIn(): boolean {
+    return this.#state !== 'authorization';
+  }
+
   async greet(): Promise<void> {
     await this.#transport.write(okLine('Sealpost POP3 server ready'));
   }

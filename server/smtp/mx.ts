@@ -16,12 +16,14 @@ import type { MailCore } from '../core/mail-core.ts';
 import { HeaderMeter, type HeaderLimits } from '../../mime/header-meter.ts';
 import type { ArrivalEnvelope } from '../filter/authentication.ts';
 import type { InboundChecks } from '../filter/inbound-checks.ts';
-import { bindListener, type RunningListener } from '../listeners/bind.ts';
+import type { RunningListener } from '../listeners/bind.ts';
+import type { ConnectionGate } from '../listeners/connection-gate.ts';
 import type { Logger } from '../log.ts';
 import type { BufferBudget, BufferReservation } from './buffer-budget.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
 import { isSmtpReply, localError, smtpReplyForMailError } from './errors.ts';
+import { listenSmtp } from './listen.ts';
 import { declaredSizeOf, installRepeatedParameterOverride } from './mail-from.ts';
 import { receivedHeader } from '../sending/received-header.ts';
 
@@ -29,6 +31,8 @@ export interface MxOptions {
   core: MailCore;
   config: Pick<Config, 'hostname' | 'limits'> & { mx: Config['smtp']['mx'] };
   tls: { key: string | Buffer; cert: string | Buffer };
+  /** Admission of new sockets (smtp.mx.maxConnections and perClient). */
+  gate: ConnectionGate;
   logger: Logger;
   host: string;
   port: number;
@@ -88,7 +92,6 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
     // smtp-server leaves RFC 2034 codes off unless asked; senders and tests rely on them.
     hideENHANCEDSTATUSCODES: false,
     logger: false,
-    maxClients: config.mx.maxConnections,
     socketTimeout: config.mx.socketTimeoutMs,
     maxCommandLength: config.mx.maxCommandLength,
     maxRecipients: config.limits.recipientsPerMessage,
@@ -207,10 +210,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
   // so only the code is logged.
   server.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'mx: connection error'));
 
-  return {
-    port: await bindListener(server.server, options.port, options.host),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenSmtp(server, { name: 'mx', host: options.host, port: options.port, gate: options.gate, logger, hostname: config.hostname });
 }
 
 async function* prepend(first: Uint8Array[], rest: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {

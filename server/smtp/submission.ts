@@ -9,24 +9,28 @@
 // keeps only the protocol: one handler per smtp-server hook, errors mapped by ./errors.ts.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { AppPasswordLogin } from '../auth/app-password-login.ts';
-import { throttleSourceOf } from '../auth/login-throttle.ts';
+import { clientSourceOf } from '../listeners/client-source.ts';
 import type { Config } from '../config/schema.ts';
 import { MailError } from '../core/errors.ts';
 import type { MailCore } from '../core/mail-core.ts';
-import { bindListener, type RunningListener } from '../listeners/bind.ts';
+import type { RunningListener } from '../listeners/bind.ts';
+import type { ConnectionGate } from '../listeners/connection-gate.ts';
 import type { Logger } from '../log.ts';
 import type { SendingService, SendRoute } from '../sending/sending-service.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
 import { isSmtpReply, localError, smtpReplyForMailError, type SmtpErrorSettings } from './errors.ts';
+import { listenSmtp } from './listen.ts';
 import { declaredSizeOf, installRepeatedParameterOverride } from './mail-from.ts';
 
 export interface SubmissionOptions {
   core: MailCore;
   sending: SendingService;
   login: AppPasswordLogin;
-  config: Pick<Config, 'hostname' | 'limits'> & { submission: Config['smtp']['submission'] };
-  tls: { key: string | Buffer; cert: string | Buffer };
+  config: Pick<Config, 'hostname' | 'limits' | 'clients'> & { submission: Config['smtp']['submission'] };
+  tls: { key: Buffer; cert: Buffer };
+  /** Admission of new sockets, shared by both submission ports. */
+  gate: ConnectionGate;
   /** true: TLS from the first byte (465); false: STARTTLS (587). */
   implicitTls: boolean;
   logger: Logger;
@@ -59,6 +63,10 @@ class SubmissionHandlers {
   readonly #options: SubmissionOptions;
   readonly #name: string;
   readonly #errors: SmtpErrorSettings;
+  /** Per session not yet logged in: the timer that ends it (clients.loginTimeoutMs). */
+  readonly #loginDeadlines = new Map<string, NodeJS.Timeout>();
+  /** Set once the server exists: says 421 to a session and closes it. */
+  closeSession: (sessionId: string, text: string) => void = () => undefined;
 
   constructor(options: SubmissionOptions) {
     this.#options = options;
@@ -69,7 +77,19 @@ class SubmissionHandlers {
   onConnect(session: SubmissionSession, callback: Callback): void {
     // No AUTH in the capability list (or accepted) before TLS; onSecure lifts this.
     if (!this.#options.implicitTls) session.disabledCommands = ['AUTH'];
+    const deadline = setTimeout(() => this.closeSession(session.id, 'Login timeout, closing connection'), this.#options.config.clients.loginTimeoutMs);
+    deadline.unref();
+    this.#loginDeadlines.set(session.id, deadline);
     callback();
+  }
+
+  onClose(session: SubmissionSession): void {
+    this.#clearLoginDeadline(session);
+  }
+
+  #clearLoginDeadline(session: SubmissionSession): void {
+    clearTimeout(this.#loginDeadlines.get(session.id));
+    this.#loginDeadlines.delete(session.id);
   }
 
   onSecure(session: SubmissionSession, callback: Callback): void {
@@ -89,11 +109,12 @@ class SubmissionHandlers {
     }
     // The client address is a throttling key in memory and goes nowhere else.
     this.#options.login
-      .attempt(auth.username ?? '', auth.password ?? '', throttleSourceOf(session.remoteAddress))
+      .attempt(auth.username ?? '', auth.password ?? '', clientSourceOf(session.remoteAddress))
       .then((outcome) => {
         if (outcome.kind === 'unlocked') {
           const { accountId, keys } = outcome.unlocked;
           this.#options.core.wipeKeys(keys);
+          this.#clearLoginDeadline(session);
           return callback(null, { user: { accountId } });
         }
         if (outcome.kind === 'throttled') return callback(smtpReply(session, 454, '4.7.0', 'Too many failed logins; try again later'));
@@ -176,6 +197,8 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
     key: options.tls.key,
     cert: options.tls.cert,
     secure: options.implicitTls,
+    // The gated listener has done the implicit-TLS handshake (server/smtp/listen.ts).
+    secured: options.implicitTls,
     size: config.limits.messageMaxBytes,
     rejectOversized: true,
     authMethods: ['PLAIN', 'LOGIN'],
@@ -186,9 +209,9 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
     // smtp-server leaves RFC 2034 codes off unless asked; clients and tests rely on them.
     hideENHANCEDSTATUSCODES: false,
     logger: false,
-    maxClients: config.submission.maxConnections,
     socketTimeout: config.submission.socketTimeoutMs,
     onConnect: (session, callback) => handlers.onConnect(session, callback),
+    onClose: (session) => handlers.onClose(session),
     onSecure: (_socket, session, callback) => handlers.onSecure(session, callback),
     onAuth: (auth, session, callback) => handlers.onAuth(auth, session, callback),
     onMailFrom: (address, session, callback) => handlers.onMailFrom(address, session, callback),
@@ -200,8 +223,21 @@ export async function startSubmission(options: SubmissionOptions): Promise<Runni
   server.on('error', (error: Error & { code?: string }) =>
     logger.debug({ code: error.code }, `${options.implicitTls ? 'submissions' : 'submission'}: connection error`),
   );
-  return {
-    port: await bindListener(server.server, options.port, options.host),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  handlers.closeSession = (sessionId, text) => {
+    for (const connection of server.connections) {
+      if (connection.id !== sessionId) continue;
+      connection.send(421, text);
+      connection.close();
+    }
   };
+  const name = options.implicitTls ? 'submissions' : 'submission';
+  return listenSmtp(server, {
+    name,
+    host: options.host,
+    port: options.port,
+    gate: options.gate,
+    logger,
+    hostname: config.hostname,
+    ...(options.implicitTls ? { tls: { ...options.tls, handshakeTimeoutMs: config.clients.tlsHandshakeTimeoutMs } } : {}),
+  });
 }

@@ -14,6 +14,8 @@ import { systemClock, type Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
 import type { RunningListener } from '../listeners/bind.ts';
+import type { ConnectionGate } from '../listeners/connection-gate.ts';
+import { listenGated } from '../listeners/gated-listener.ts';
 import { listSetting } from '../config/list-setting.ts';
 import { SendingLimits } from '../core/sending-limits.ts';
 import { SendingService } from '../sending/sending-service.ts';
@@ -148,19 +150,20 @@ export async function buildWebApp(
   return app;
 }
 
-export async function startWeb(options: WebOptions & { tls: { key: Buffer; cert: Buffer }; host: string; port: number }): Promise<RunningListener> {
+export async function startWeb(
+  options: WebOptions & { tls: { key: Buffer; cert: Buffer }; host: string; port: number; gate: ConnectionGate },
+): Promise<RunningListener> {
   try {
     await stat(CLIENT_DIST);
   } catch {
     throw new Error(`the web client is not built (${CLIENT_DIST} is missing): run "npm run build:client"`);
   }
-  const { maxConnections, firstRequestTimeoutMs } = options.config.web;
+  const { firstRequestTimeoutMs } = options.config.web;
   // The check for overdue headers runs every second (Node's default is 30 s).
   const app = await buildWebApp(options, { ...options.tls, handshakeTimeout: firstRequestTimeoutMs, connectionsCheckingInterval: 1000 });
-  // Node closes connections past maxConnections as they arrive, and TLS handshakes that take
-  // longer than handshakeTimeout. Its headersTimeout does not cover a connection that
-  // completed TLS and never starts a request, so that wait has its own timer.
-  app.server.maxConnections = maxConnections;
+  // Node closes TLS handshakes that take longer than handshakeTimeout. Its headersTimeout
+  // does not cover a connection that completed TLS and never starts a request, so that wait
+  // has its own timer.
   app.server.headersTimeout = firstRequestTimeoutMs;
   const awaitingFirstRequest = new WeakMap<object, NodeJS.Timeout>();
   app.server.on('secureConnection', (socket: TLSSocket) => {
@@ -173,10 +176,15 @@ export async function startWeb(options: WebOptions & { tls: { key: Buffer; cert:
     clearTimeout(awaitingFirstRequest.get(request.socket));
     awaitingFirstRequest.delete(request.socket);
   });
-  await app.listen({ host: options.host, port: options.port });
-  const address = app.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : options.port,
-    close: () => app.close(),
-  };
+  await app.ready();
+  // The HTTPS server does not listen itself: the gated listener admits each socket first.
+  const listener = await listenGated({
+    name: 'web',
+    host: options.host,
+    port: options.port,
+    gate: options.gate,
+    logger: options.logger,
+    accept: (socket) => app.server.emit('connection', socket),
+  });
+  return { port: listener.port, close: () => listener.close(() => app.close()) };
 }

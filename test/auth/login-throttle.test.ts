@@ -3,7 +3,8 @@
 // success, and the keys IPv6 clients are counted under.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle, throttleSourceOf } from '../../server/auth/login-throttle.ts';
+import { LoginThrottle } from '../../server/auth/login-throttle.ts';
+import { clientSourceOf } from '../../server/listeners/client-source.ts';
 
 function throttle(limits: { perSource: number; perAccount: number }) {
   let now = 1_000_000;
@@ -40,16 +41,16 @@ test('an account address is blocked after failures from many sources; a success 
 });
 
 test('sources: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 by /64', () => {
-  assert.equal(throttleSourceOf('192.0.2.7'), '192.0.2.7');
-  assert.equal(throttleSourceOf('::ffff:192.0.2.7'), '192.0.2.7');
-  assert.equal(throttleSourceOf('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
-  assert.equal(throttleSourceOf('2001:db8:1:2::9'), '2001:db8:1:2::/64');
-  assert.equal(throttleSourceOf('2001:0db8:0001:0002:ffff::1'), '2001:db8:1:2::/64');
-  assert.equal(throttleSourceOf('2001:db8::1'), '2001:db8:0:0::/64');
-  assert.equal(throttleSourceOf('::1'), '0:0:0:0::/64');
-  assert.equal(throttleSourceOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
-  assert.equal(throttleSourceOf('64:ff9b::192.0.2.7'), '64:ff9b:0:0::/64');
-  assert.equal(throttleSourceOf(undefined), 'unknown');
+  assert.equal(clientSourceOf('192.0.2.7'), '192.0.2.7');
+  assert.equal(clientSourceOf('::ffff:192.0.2.7'), '192.0.2.7');
+  assert.equal(clientSourceOf('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
+  assert.equal(clientSourceOf('2001:db8:1:2::9'), '2001:db8:1:2::/64');
+  assert.equal(clientSourceOf('2001:0db8:0001:0002:ffff::1'), '2001:db8:1:2::/64');
+  assert.equal(clientSourceOf('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(clientSourceOf('::1'), '0:0:0:0::/64');
+  assert.equal(clientSourceOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(clientSourceOf('64:ff9b::192.0.2.7'), '64:ff9b:0:0::/64');
+  assert.equal(clientSourceOf(undefined), 'unknown');
 });
 
 test('a failure that names no possible account counts against the source only', () => {
