@@ -86,6 +86,9 @@ export interface SealpostCrypto {
   /** Deterministic fake salt for unknown addresses at pre-login: HMAC-like keyed hash of the
    * normalised address under a server secret, so the answer never reveals existence. */
   fakeSalt(serverSecret: Uint8Array, address: string): Uint8Array;
+  /** 32-byte keyed hash of `message` under a server secret, separated by `purpose` (lower-case
+   * words): lets the server recognise a value it handed out or was told, storing nothing. */
+  serverTag(serverSecret: Uint8Array, purpose: string, message: string): Uint8Array;
 
   // App passwords and recovery codes: ≥128 bits, typeable, fast KDF (no Argon2).
   newAppPassword(): string;

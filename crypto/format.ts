@@ -21,6 +21,7 @@ export const LABELS = {
   kek: 'sealpost/v1/kek',
   verifier: 'sealpost/v1/verifier',
   fakeSalt: 'sealpost/v1/fake-salt\0', // followed by the lower-cased address
+  serverTag: 'sealpost/v1/server-tag/', // followed by the purpose, NUL, the message
   appSecret: 'sealpost/v1/app-secret/', // followed by kind, NUL, normalised secret
   keySlot: 'sealpost/v1/key-slot/', // followed by the slot purpose
   identity: 'sealpost/v1/identity',

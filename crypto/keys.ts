@@ -94,6 +94,18 @@ export async function deriveFromPassword(p: SodiumPrimitives, password: string, 
 }
 
 /**
+ * A tag the server makes over a message under its own secret, for what it must recognise
+ * later without storing it (a device cookie, a payment code): keyed BLAKE2b-256, with the
+ * purpose in the label so that a tag made for one use is never valid for another.
+ */
+export function serverTag(p: SodiumPrimitives, serverSecret: Uint8Array, purpose: string, message: string): Uint8Array {
+  requireBytes(serverSecret, 'serverSecret', KEY_BYTES);
+  if (typeof message !== 'string' || !/^[a-z][a-z0-9-]*$/.test(purpose))
+    throw new CryptoError('INVALID_ARGUMENT', 'purpose must be lower-case words, message a string');
+  return p.generichash(KEY_BYTES, utf8(`${LABELS.serverTag}${purpose}\0${message}`), serverSecret);
+}
+
+/**
  * Salt answered at pre-login for an address without an account: a keyed hash of the
  * address, so it is stable across requests (a changing salt would reveal the address is
  * unknown) and unpredictable without the server secret.

@@ -9,7 +9,7 @@ import { decryptBodyRange } from './body-seek.ts';
 import { bodyCiphertextSize, bodyPlaintextSize, createBodyDecryptor, createBodyEncryptor } from './body-stream.ts';
 import { newIdentity, openIdentity } from './identity.ts';
 import { unwrapKey, wrapKey } from './key-slot.ts';
-import { deriveFromPassword, fakeSalt, newPasswordSalt, verifierOf } from './keys.ts';
+import { deriveFromPassword, fakeSalt, newPasswordSalt, serverTag, verifierOf } from './keys.ts';
 import { decryptMetadata, encryptMetadata, isSealedContentKey, openContentKey, sealContentKey, wrapContentKey } from './message.ts';
 import { decryptRecord, encryptRecord } from './record.ts';
 import { deriveSearchIndexKeys } from './search-index-keys.ts';
@@ -41,6 +41,7 @@ export function createSealpostCrypto(p: SodiumPrimitives): SealpostCrypto {
       return verifierOf(p, authKey);
     },
     fakeSalt: (serverSecret, address) => fakeSalt(p, serverSecret, address),
+    serverTag: (serverSecret, purpose, message) => serverTag(p, serverSecret, purpose, message),
 
     newAppPassword: () => newAppSecret(p, 'app-password'),
     newRecoveryCode: () => newAppSecret(p, 'recovery'),

@@ -16,7 +16,7 @@ import { deriveFromAppSecret, formatAppSecret } from '../crypto/app-secret.ts';
 import { BODY_CHUNK_SIZE, createBodyEncryptorWithHeader } from '../crypto/body-stream.ts';
 import { identityFromPrivateKey } from '../crypto/identity.ts';
 import { wrapKeyWithNonce } from '../crypto/key-slot.ts';
-import { DEFAULT_PASSWORD_KDF_PARAMS, deriveFromPassword, fakeSalt, subkey } from '../crypto/keys.ts';
+import { DEFAULT_PASSWORD_KDF_PARAMS, deriveFromPassword, fakeSalt, serverTag, subkey } from '../crypto/keys.ts';
 import { encryptMetadataWithNonce, sealContentKey, wrapContentKeyWithNonce } from '../crypto/message.ts';
 import { encryptRecordWithNonce } from '../crypto/record.ts';
 import { createSealpostCrypto } from '../crypto/sealpost.ts';
@@ -96,6 +96,13 @@ async function main(): Promise<void> {
   const fakeSalts = ['alice@example.org', 'ALICE@Example.ORG', 'bob@example.org'].map((address) => {
     const serverSecret = fixed('fake salt server secret', 32);
     return { serverSecret: toHex(serverSecret), address, salt: toHex(fakeSalt(p, serverSecret, address)) };
+  });
+  const serverTags = [
+    ['device-cookie', 'alice@example.org\u00001800000000'],
+    ['payment-code', 'K7QX-93FD'],
+  ].map(([purpose, message]) => {
+    const serverSecret = fixed('fake salt server secret', 32);
+    return { serverSecret: toHex(serverSecret), purpose: purpose!, message: message!, tag: toHex(serverTag(p, serverSecret, purpose!, message!)) };
   });
 
   const appSecrets = (['app-password', 'recovery', 'app-password'] as AppSecretKind[]).map((kind, index) => {
@@ -213,6 +220,7 @@ async function main(): Promise<void> {
     subkey: subkeys,
     password: passwords,
     fakeSalt: fakeSalts,
+    serverTag: serverTags,
     appSecret: appSecrets,
     keySlot: keySlots,
     identity: identities,

@@ -141,7 +141,6 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
             {
               windowMs: config.smtp.submission.authFailureWindowMs,
               maxFailuresPerSource: config.smtp.submission.authMaxFailures,
-              maxFailuresPerAccount: config.smtp.submission.authMaxFailuresPerAccount,
             },
             core.clock,
           ),

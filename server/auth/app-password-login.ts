@@ -5,7 +5,6 @@
 // answer tells nothing about which addresses exist; the delay also slows guessing on one
 // connection. The account password is never accepted here: only key slots of kind
 // 'app-password' open. Each protocol maps the outcome to its own replies.
-import { normalizeAddress } from '../core/addresses.ts';
 import type { UnlockedSession } from '../core/accounts.ts';
 import type { AppPasswordScope } from '../core/records.ts';
 import { isMailError } from '../core/errors.ts';
@@ -45,21 +44,18 @@ export class AppPasswordLogin {
   async attempt(address: string, secret: string, source: string): Promise<LoginOutcome> {
     const started = performance.now();
     if (address.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH) {
-      // No account has such an address, so only the source is counted.
-      this.#throttle.recordFailure(source, null);
+      this.#throttle.recordFailure(source);
       return this.#failure(started, { kind: 'failed' });
     }
-    const account = normalizeAddress(address);
-    if (this.#throttle.isBlocked(source, account)) return this.#failure(started, { kind: 'throttled' });
+    if (this.#throttle.isBlocked(source)) return this.#failure(started, { kind: 'throttled' });
     try {
       const unlocked = await this.#core.accounts.unlockWithAppSecret(address, secret, 'app-password', this.#protocol);
-      this.#throttle.recordSuccess(account);
       return { kind: 'unlocked', unlocked };
     } catch (error) {
       // Not delayed: the core says it only once the secret proved right.
       if (isMailError(error, 'ACCOUNT_DISABLED')) return { kind: 'disabled', reason: error.message };
       if (!isMailError(error, 'AUTHENTICATION_FAILED')) throw error;
-      this.#throttle.recordFailure(source, account);
+      this.#throttle.recordFailure(source);
       return this.#failure(started, { kind: 'failed' });
     }
   }

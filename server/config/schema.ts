@@ -191,11 +191,9 @@ export const ConfigSchema = Type.Object(
              * neither timing nor speed of guessing tells anything (Postfix sleeps 1 s too). */
             authFailureDelayMs: Type.Integer({ minimum: 0, default: 1000 }),
             /** Failed AUTHs from one client address (counted in memory only) before further
-             * attempts are refused for authFailureWindowMs. */
+             * attempts are refused for authFailureWindowMs. None are counted per account:
+             * app passwords cannot be guessed, and such a count would let anyone lock a user out. */
             authMaxFailures: Type.Integer({ minimum: 1, default: 10 }),
-            /** Failed AUTHs for one address, from any client, before further attempts for it are
-             * refused; high, so that nobody can lock a user out cheaply. */
-            authMaxFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
             authFailureWindowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
           },
           { default: {}, additionalProperties: false },
@@ -289,9 +287,6 @@ export const ConfigSchema = Type.Object(
         /** Failed logins from one client address (an IPv6 /64), counted in memory only,
          * before further attempts are refused until authFailureWindowMs has passed. */
         authMaxFailuresPerSource: Type.Integer({ minimum: 1, default: 20 }),
-        /** The same for one account address, from anywhere; high, so that nobody can lock a
-         * user out cheaply (app passwords are unguessable anyway). */
-        authMaxFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
         authFailureWindowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
       },
       { default: {}, additionalProperties: false },
@@ -321,9 +316,6 @@ export const ConfigSchema = Type.Object(
             /** Failed logins from one client address in 15 minutes before it must wait;
              * counted in memory only. */
             loginFailuresPerClient: Type.Integer({ minimum: 1, default: 20 }),
-            /** Failed logins for one address in 15 minutes before it must wait; high, so
-             * that nobody can lock a user out cheaply (app passwords are unguessable). */
-            loginFailuresPerAccount: Type.Integer({ minimum: 1, default: 100 }),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -347,6 +339,21 @@ export const ConfigSchema = Type.Object(
         sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30 }),
         /** Hard limit on a session's life, used or not: a stolen cookie expires. */
         sessionMaxHours: Type.Integer({ minimum: 1, default: 12 }),
+        /** Failed logins for one address, from anyone, space further attempts out instead of
+         * refusing them: past freeFailures in windowMs, one at a time, baseDelayMs apart,
+         * doubling up to maxDelayMs. A browser that logged in to the address before (its
+         * device cookie) is never slowed, so others' guesses cannot keep the owner out. */
+        loginSlowdown: Type.Object(
+          {
+            freeFailures: Type.Integer({ minimum: 1, default: 5 }),
+            baseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+            maxDelayMs: Type.Integer({ minimum: 1, default: 30_000 }),
+            windowMs: Type.Integer({ minimum: 1000, default: 900_000 }),
+            /** An attempt that would wait longer in the queue is refused (429, Retry-After). */
+            maxWaitMs: Type.Integer({ minimum: 1, default: 60_000 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         signupEnabled: Type.Boolean({ default: true }),
         /** Leading zero bits of SHA-256 a signup must find: 2^18 hashes take a browser a
          * few seconds once and make mass signups cost real CPU, with no captcha and no IP. */

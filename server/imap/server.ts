@@ -63,7 +63,6 @@ export function createImapServer(options: ImapServerOptions): ImapServer {
         {
           windowMs: LOGIN_FAILURE_WINDOW_MS,
           maxFailuresPerSource: config.imap.limits.loginFailuresPerClient,
-          maxFailuresPerAccount: config.imap.limits.loginFailuresPerAccount,
         },
         options.core.clock,
       ),

@@ -47,10 +47,7 @@ export class Pop3Service {
   constructor(options: Pop3ServiceOptions) {
     this.#options = options;
     const { config, core } = options;
-    const throttle = new LoginThrottle(
-      { windowMs: config.authFailureWindowMs, maxFailuresPerSource: config.authMaxFailuresPerSource, maxFailuresPerAccount: config.authMaxFailuresPerAccount },
-      core.clock,
-    );
+    const throttle = new LoginThrottle({ windowMs: config.authFailureWindowMs, maxFailuresPerSource: config.authMaxFailuresPerSource }, core.clock);
     this.#login = new AppPasswordLogin(core, throttle, config.authFailureDelayMs, 'pop3');
   }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../core/context.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { Logger } from '../log.ts';
 import type { SendingService } from '../sending/sending-service.ts';
+import type { LoginSlowdown } from './login-slowdown.ts';
 import type { ProofOfWork } from './proof-of-work.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { WebSessions } from './sessions.ts';
@@ -22,10 +23,11 @@ export interface WebContext {
   config: Config;
   clock: Clock;
   logger: Logger;
-  /** keys/server.key: keys the fake pre-login salts. */
+  /** keys/server.key: keys the fake pre-login salts and the device cookies. */
   serverKey: Uint8Array;
   sessions: WebSessions;
   rateLimiter: RateLimiter;
+  loginSlowdown: LoginSlowdown;
   proofOfWork: ProofOfWork;
   /** The running mail listeners, read at request time (some start after the web). */
   endpoints: () => readonly ServiceEndpoint[];

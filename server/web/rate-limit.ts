@@ -1,6 +1,7 @@
 // In-memory rate limits (docs/design.md promise 4 allows limiting by client address as long as
 // it is never persisted): fixed windows per (rule, subject), where the subject is a client
-// address or an account address. Nothing here is written anywhere or logged; a restart
+// (clientSourceOf: an address, an IPv6 /64). Failed logins per account address slow down
+// instead (login-slowdown.ts). Nothing here is written anywhere or logged; a restart
 // forgets it all.
 import type { Clock } from '../core/context.ts';
 import { WebError } from './errors.ts';
@@ -53,8 +54,6 @@ export class RateLimiter {
 export const RATE_RULES = {
   /** Login attempts per client address: enough for typos, too few for guessing. */
   loginByClient: { limit: 20, windowMs: 60_000 },
-  /** Login attempts per account address, whoever tries: slows a distributed guess. */
-  loginByAccount: { limit: 10, windowMs: 60_000 },
   /** Pre-login and availability lookups per client address. */
   lookupByClient: { limit: 60, windowMs: 60_000 },
   /** Signups per client address: a family behind one router may sign up a few. */

@@ -23,6 +23,7 @@ import { registerApi } from './api.ts';
 import type { ServiceEndpoint, WebContext } from './context.ts';
 import { createErrorHandler } from './errors.ts';
 import { ProofOfWork } from './proof-of-work.ts';
+import { LoginSlowdown } from './login-slowdown.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { WebSessions } from './sessions.ts';
 import type { IncomingMessage } from 'node:http';
@@ -106,6 +107,7 @@ export async function buildWebApp(
     serverKey: options.serverKey,
     sessions: new WebSessions({ clock, idleMs: options.config.web.sessionIdleMinutes * 60_000, maxAgeMs: options.config.web.sessionMaxHours * 3_600_000 }),
     rateLimiter: new RateLimiter(clock),
+    loginSlowdown: new LoginSlowdown(options.config.web.loginSlowdown, clock),
     proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits }),
     endpoints: options.endpoints ?? (() => []),
     sending:

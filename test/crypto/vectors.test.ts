@@ -11,7 +11,7 @@ import { deriveFromAppSecret, formatAppSecret } from '../../crypto/app-secret.ts
 import { createBodyEncryptorWithHeader } from '../../crypto/body-stream.ts';
 import { identityFromPrivateKey } from '../../crypto/identity.ts';
 import { wrapKeyWithNonce } from '../../crypto/key-slot.ts';
-import { fakeSalt, subkey } from '../../crypto/keys.ts';
+import { fakeSalt, serverTag, subkey } from '../../crypto/keys.ts';
 import { encryptMetadataWithNonce, wrapContentKeyWithNonce } from '../../crypto/message.ts';
 import { encryptRecordWithNonce } from '../../crypto/record.ts';
 import { concat, decryptBody, fromHex, loadBackends, patternBytes, toHex } from './helpers.ts';
@@ -28,6 +28,7 @@ interface Vectors {
     verifier: string;
   }[];
   fakeSalt: { serverSecret: string; address: string; salt: string }[];
+  serverTag: { serverSecret: string; purpose: string; message: string; tag: string }[];
   appSecret: {
     kind: AppSecretKind;
     random: string;
@@ -76,6 +77,14 @@ for (const { name, primitives: p, crypto } of backends) {
         assert.equal(toHex(derived.kek), v.kek);
         assert.equal(toHex(derived.verifier), v.verifier);
         assert.equal(toHex(crypto.verifierOf(derived.authKey)), v.verifier);
+      }
+    });
+
+    // These were computed with Python's hashlib.blake2b, apart from this code.
+    test('server tag', () => {
+      for (const v of vectors.serverTag) {
+        assert.equal(toHex(serverTag(p, fromHex(v.serverSecret), v.purpose, v.message)), v.tag, v.purpose);
+        assert.equal(toHex(crypto.serverTag(fromHex(v.serverSecret), v.purpose, v.message)), v.tag);
       }
     });
 

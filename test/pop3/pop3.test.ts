@@ -31,7 +31,6 @@ describe('POP3 with poplib', () => {
       `pop3.authFailureDelayMs=${FAILURE_DELAY_MS}`,
       // This suite fails logins on purpose from 127.0.0.1; throttling has its own test.
       'pop3.authMaxFailuresPerSource=1000',
-      'pop3.authMaxFailuresPerAccount=1000',
     ]);
   });
   after(() => service.stop());

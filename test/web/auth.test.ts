@@ -35,8 +35,11 @@ describe('web authentication', () => {
     const client = bed.client();
     const response = await client.login(address);
     assert.equal(response.status, 200);
-    const cookie = String(response.headers['set-cookie']);
-    assert.match(cookie, /^__Host-sealpost-session=[\w-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+    const [cookie, device] = response.headers['set-cookie'] as string[];
+    assert.match(cookie!, /^__Host-sealpost-session=[\w-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+    assert.match(device!, /^__Host-sealpost-device=\d+\.[\w-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict; Max-Age=7776000$/);
+    const account = await bed.core.accounts.getByAddress(address);
+    assert.ok(!device!.includes(address.split('@')[0]!) && !device!.includes(account.id), 'the device cookie names no account');
     assert.ok(client.keys, 'the returned material unlocks with the password');
     assert.equal(Object.keys(response.body.account).sort().join(), 'address,encryptedPrivateKey,kdf,passwordSlot,publicKey,salt');
     const session = await client.request('GET', '/api/session');
@@ -98,19 +101,20 @@ describe('web authentication', () => {
     assert.equal((await client.request('GET', '/api/session')).status, 401);
   });
 
-  test('login attempts are rate limited per client and per account, in memory', async () => {
-    const attacker = bed.client('127.0.0.9');
+  test('login attempts are rate limited per client (an IPv6 /64), in memory', async () => {
+    const attempt = (client: ReturnType<WebTestbed['client']>, index: number) =>
+      client.request('POST', '/api/auth/login', { address: `bob${index}@${DOMAIN}`, authKey: b64(new Uint8Array(32)) });
+    const attacker = bed.client('2001:db8:1:2::9');
     const statuses: number[] = [];
-    for (let attempt = 0; attempt < 12; attempt++) {
-      statuses.push((await attacker.request('POST', '/api/auth/login', { address: `bob12@${DOMAIN}`, authKey: b64(new Uint8Array(32)) })).status);
-    }
-    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
-    const limited = await attacker.request('POST', '/api/auth/login', { address: `bob12@${DOMAIN}`, authKey: b64(new Uint8Array(32)) });
-    assert.equal(limited.status, 429);
+    for (let index = 0; index < 20; index++) statuses.push((await attempt(attacker, index)).status);
+    assert.deepEqual(statuses, Array(20).fill(401));
+    const limited = await attempt(bed.client('2001:db8:1:2:ffff::1'), 20);
+    assert.equal(limited.status, 429, 'another address of the same /64 shares the limit');
     assert.equal(limited.body.code, 'RATE_LIMITED');
     assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal((await attempt(bed.client('2001:db8:1:3::9'), 21)).status, 401, 'the next /64 does not');
     bed.clock.advance(61_000);
-    assert.equal((await attacker.request('POST', '/api/auth/login', { address: `bob12@${DOMAIN}`, authKey: b64(new Uint8Array(32)) })).status, 401);
+    assert.equal((await attempt(attacker, 22)).status, 401);
   });
 
   test('bad input gets a coded 400, never a crash', async () => {

@@ -157,7 +157,10 @@ export interface ApiResponse<T = any> {
 
 /** What the web client does, minus the page: the same requests in the same order. */
 export class BrowserLikeClient {
+  /** The session cookie (name=value). */
   cookie: string | undefined;
+  /** The device cookie a login leaves, kept across logouts as a browser keeps it. */
+  deviceCookie: string | undefined;
   csrfToken: string | undefined;
   keys: MailboxKeys | undefined;
 
@@ -174,7 +177,7 @@ export class BrowserLikeClient {
       url,
       remoteAddress: this.remoteAddress,
       headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.cookie || this.deviceCookie ? { cookie: [this.cookie, this.deviceCookie].filter(Boolean).join('; ') } : {}),
         ...(this.csrfToken ? { 'x-csrf-token': this.csrfToken } : {}),
         ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
@@ -195,7 +198,9 @@ export class BrowserLikeClient {
     const derived = await this.derive(address, password);
     const response = await this.request('POST', '/api/auth/login', { address, authKey: b64(derived.authKey) });
     if (response.status === 200) {
-      this.cookie = String(response.headers['set-cookie']).split(';')[0];
+      const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((cookie) => cookie.split(';')[0]!);
+      this.cookie = cookies.find((cookie) => cookie.startsWith('__Host-sealpost-session='));
+      this.deviceCookie = cookies.find((cookie) => cookie.startsWith('__Host-sealpost-device=')) ?? this.deviceCookie;
       this.csrfToken = response.body.csrfToken;
       const account = response.body.account;
       this.keys = await unlockWithPassword(this.crypto, password, {

@@ -9,8 +9,10 @@ import type { LockedAccount } from '../../../shared/account-wire.ts';
 import { normalizeAddress } from '../../core/addresses.ts';
 import { fromBase64, toBase64, type AccountRecord } from '../../core/records.ts';
 import type { WebContext } from '../context.ts';
-import { sessionCookie } from '../cookies.ts';
+import { readCookie, sessionCookie } from '../cookies.ts';
+import { DEVICE_COOKIE, deviceCookie, isDeviceOf } from '../device-cookie.ts';
 import { MailError } from '../../core/errors.ts';
+import { clientSourceOf } from '../../listeners/client-source.ts';
 import { enforceRate } from '../rate-limit.ts';
 import { Address, Base64Key, Body, KdfParams } from '../schemas.ts';
 
@@ -58,7 +60,7 @@ export async function authRoutes(app: FastifyInstance, context: WebContext): Pro
     '/api/auth/prelogin',
     { schema: { body: PreloginBody, response: { 200: PreloginReply } } },
     async (request) => {
-      enforceRate(context.rateLimiter, 'lookupByClient', request.ip);
+      enforceRate(context.rateLimiter, 'lookupByClient', clientSourceOf(request.ip));
       const account = await findAccount(request.body.address);
       if (account) return { salt: account.kdf.salt, kdf: lockedAccount(account).kdf };
       return {
@@ -69,20 +71,26 @@ export async function authRoutes(app: FastifyInstance, context: WebContext): Pro
   );
 
   app.post<{ Body: Static<typeof LoginBody> }>('/api/auth/login', { schema: { body: LoginBody, response: { 200: LoginReply } } }, async (request, reply) => {
-    enforceRate(context.rateLimiter, 'loginByClient', request.ip);
-    enforceRate(context.rateLimiter, 'loginByAccount', normalizeAddress(request.body.address));
+    enforceRate(context.rateLimiter, 'loginByClient', clientSourceOf(request.ip));
+    const address = normalizeAddress(request.body.address);
+    const now = context.clock.now();
+    // Failed guesses by others slow the address down, but never a browser that logged in to
+    // it before (promise 9). Unknown addresses are slowed alike, so this tells nothing.
+    if (!isDeviceOf(crypto, context.serverKey, readCookie(request.headers.cookie, DEVICE_COOKIE), address, now)) await context.loginSlowdown.admit(address);
     const account = await findAccount(request.body.address);
     const authKey = fromBase64(request.body.authKey);
     const presented = crypto.verifierOf(authKey);
     crypto.wipe(authKey);
     const expected = account ? fromBase64(account.passwordVerifier) : unknownAccountVerifier;
     if (!account || !crypto.equal(presented, expected)) {
+      context.loginSlowdown.recordFailure(address);
       throw new MailError('AUTHENTICATION_FAILED', 'wrong address or password');
     }
+    context.loginSlowdown.recordSuccess(address);
     // Counts as activity for the inactivity rule, as any client's login does.
     void core.standing.recordLogin(account.id).catch(() => undefined);
     const { token, session } = context.sessions.create(account.id);
-    void reply.header('set-cookie', sessionCookie(token));
+    void reply.header('set-cookie', [sessionCookie(token), deviceCookie(crypto, context.serverKey, address, now)]);
     return { account: lockedAccount(account), csrfToken: session.csrfToken };
   });
 }

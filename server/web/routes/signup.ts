@@ -8,6 +8,7 @@ import { isMailError } from '../../core/errors.ts';
 import { fromBase64 } from '../../core/records.ts';
 import type { WebContext } from '../context.ts';
 import { WebError } from '../errors.ts';
+import { clientSourceOf } from '../../listeners/client-source.ts';
 import { enforceRate } from '../rate-limit.ts';
 import { Address, Base64, Base64Key, Body, KdfParams } from '../schemas.ts';
 
@@ -62,7 +63,7 @@ export async function signupRoutes(app: FastifyInstance, context: WebContext): P
     { schema: { response: { 200: Type.Object({ challenge: Type.String(), bits: Type.Integer(), expiresAt: Type.Integer() }) } } },
     async (request) => {
       requireSignupEnabled();
-      enforceRate(context.rateLimiter, 'lookupByClient', request.ip);
+      enforceRate(context.rateLimiter, 'lookupByClient', clientSourceOf(request.ip));
       return context.proofOfWork.issue();
     },
   );
@@ -77,7 +78,7 @@ export async function signupRoutes(app: FastifyInstance, context: WebContext): P
     },
     async (request) => {
       requireSignupEnabled();
-      enforceRate(context.rateLimiter, 'lookupByClient', request.ip);
+      enforceRate(context.rateLimiter, 'lookupByClient', clientSourceOf(request.ip));
       try {
         const address = validateNewAddress(request.body.address);
         await core.domains.requireLocal(splitAddress(address)!.domain);
@@ -95,7 +96,7 @@ export async function signupRoutes(app: FastifyInstance, context: WebContext): P
     { schema: { body: SignupBody, response: { 201: Type.Object({ address: Type.String() }) } } },
     async (request, reply) => {
       requireSignupEnabled();
-      enforceRate(context.rateLimiter, 'signupByClient', request.ip);
+      enforceRate(context.rateLimiter, 'signupByClient', clientSourceOf(request.ip));
       const { address, challenge, nonce, keys } = request.body;
       if (!(await context.proofOfWork.redeem(challenge, nonce))) {
         throw new WebError('PROOF_OF_WORK_FAILED', 400, 'the proof of work is missing, wrong, used or expired; ask for a new challenge');
