@@ -10,6 +10,7 @@ import type { AccountPolicy } from './account-policy.ts';
 import { splitAddress, normalizeAddress, validateNewAddress } from './addresses.ts';
 import type { CoreContext } from './context.ts';
 import type { DeliveryLog } from './delivery-log.ts';
+import { erasing, keyRange } from './erasure.ts';
 import type { Domains } from './domains.ts';
 import { MailError } from './errors.ts';
 import type { Folders } from './folders.ts';
@@ -204,14 +205,35 @@ export class Accounts {
     return slots;
   }
 
+  /**
+   * Revokes an app password: its slot and verifier are erased from the store's files (an old
+   * copy of them and the app password would open the mailbox), then every session unlocked
+   * with it hears so and ends (docs/design.md promise 10).
+   */
   async revokeKeySlot(accountId: string, slotId: string): Promise<void> {
-    await this.#context.writer.run(accountId, async (txn) => {
-      const value = await txn.get(keys.keySlot(accountId, slotId));
-      if (!value) throw new MailError('INVALID_ARGUMENT', 'no such app password');
-      const slot = decodeRecord<KeySlotRecord>(value);
-      txn.del(keys.keySlot(accountId, slotId));
-      txn.del(keys.verifier(slot.verifier));
-    });
+    const value = await this.#context.store.kv.get(keys.keySlot(accountId, slotId));
+    if (!value) throw new MailError('INVALID_ARGUMENT', 'no such app password');
+    await this.#eraseSlots(accountId, [decodeRecord<KeySlotRecord>(value)]);
+  }
+
+  /** Revokes every app password of the account (the recovery code stays); how many there were. */
+  async revokeAppPasswords(accountId: string): Promise<number> {
+    const slots = (await this.listKeySlots(accountId)).filter((slot) => slot.kind === 'app-password');
+    if (slots.length > 0) await this.#eraseSlots(accountId, slots);
+    return slots.length;
+  }
+
+  async #eraseSlots(accountId: string, slots: KeySlotRecord[]): Promise<void> {
+    const ranges = slots.flatMap((slot) => [keyRange(keys.keySlot(accountId, slot.id)), keyRange(keys.verifier(slot.verifier))]);
+    await erasing(this.#context.store.kv, ranges, () =>
+      this.#context.writer.run(accountId, async (txn) => {
+        for (const slot of slots) {
+          txn.del(keys.keySlot(accountId, slot.id));
+          txn.del(keys.verifier(slot.verifier));
+        }
+      }),
+    );
+    this.#context.events.publish({ type: 'key-slots-revoked', accountId, slotIds: slots.map((slot) => slot.id) });
   }
 
   /**
@@ -272,17 +294,21 @@ export class Accounts {
     }
   }
 
-  /** Replaces the password slot with one the client rewrapped; no message changes. */
+  /** Replaces the password slot with one the client rewrapped; no message changes. The old
+   * slot is erased from the store's files, so the old password and an old copy of the data
+   * no longer open what arrives after the change. */
   async changePassword(accountId: string, update: { salt: Uint8Array; passwordVerifier: Uint8Array; passwordSlot: Uint8Array }): Promise<void> {
-    await this.#context.writer.run(accountId, async (txn) => {
-      const value = await txn.get(keys.account(accountId));
-      if (!value) throw new MailError('ACCOUNT_NONEXISTENT', 'no such account');
-      const account = decodeRecord<AccountRecord>(value);
-      account.kdf.salt = toBase64(update.salt);
-      account.passwordVerifier = toBase64(update.passwordVerifier);
-      account.passwordSlot = toBase64(update.passwordSlot);
-      txn.put(keys.account(accountId), encodeRecord(account));
-    });
+    await erasing(this.#context.store.kv, [keyRange(keys.account(accountId))], () =>
+      this.#context.writer.run(accountId, async (txn) => {
+        const value = await txn.get(keys.account(accountId));
+        if (!value) throw new MailError('ACCOUNT_NONEXISTENT', 'no such account');
+        const account = decodeRecord<AccountRecord>(value);
+        account.kdf.salt = toBase64(update.salt);
+        account.passwordVerifier = toBase64(update.passwordVerifier);
+        account.passwordSlot = toBase64(update.passwordSlot);
+        txn.put(keys.account(accountId), encodeRecord(account));
+      }),
+    );
   }
 
   /**

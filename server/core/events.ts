@@ -7,7 +7,9 @@ export type MailEvent =
   | { type: 'flags-changed'; accountId: string; folderId: string; uid: number; modSeq: number; flags: string[] }
   | { type: 'message-expunged'; accountId: string; folderId: string; uid: number; modSeq: number }
   | { type: 'folders-changed'; accountId: string }
-  | { type: 'account-deleted'; accountId: string };
+  | { type: 'account-deleted'; accountId: string }
+  /** App passwords revoked: every session unlocked with one of them must end. */
+  | { type: 'key-slots-revoked'; accountId: string; slotIds: string[] };
 
 export type MailEventListener = (event: MailEvent) => void;
 

@@ -98,6 +98,13 @@ export class ImapConnection {
       secure: options.implicitTls,
       starttlsOffered: !options.implicitTls,
     });
+    this.#session.onMustClose = () => {
+      void this.#serial(async () => {
+        if (this.#closed || !this.#session.mustClose) return;
+        await this.#bye(this.#session.mustClose);
+        this.#socket.destroy();
+      });
+    };
   }
 
   start(): void {

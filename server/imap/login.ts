@@ -33,7 +33,7 @@ export async function logIn(session: Session, address: string, secret: string): 
     logger.info({ session: session.id, account: unlocked.accountId }, 'imap: too many sessions');
     return { status: 'NO', code: { code: 'LIMIT' }, text: 'Too many sessions for this account' };
   }
-  session.authenticate({ accountId: unlocked.accountId, address: address.toLowerCase(), keys: unlocked.keys });
+  session.authenticate({ accountId: unlocked.accountId, slotId: unlocked.slotId, address: address.toLowerCase(), keys: unlocked.keys });
   logger.info({ session: session.id, account: unlocked.accountId }, 'imap: logged in');
   return { status: 'OK', code: { code: 'CAPABILITY', capabilities: capabilities(session) }, text: 'Logged in' };
 }

@@ -50,6 +50,8 @@ export class AccountConnections {
 
 export interface Authenticated {
   accountId: string;
+  /** The app password's key slot: its revocation ends the session. */
+  slotId: string;
   /** The address the client logged in with (for APPEND's delivery record). */
   address: string;
   keys: MailboxKeys;
@@ -82,8 +84,11 @@ export class Session {
   savedSearch: number[] = [];
   /** Called when something happened that an IDLE session must hear about at once. */
   onActivity: (() => void) | undefined;
-  /** The account was deleted or the selected folder vanished: say BYE. */
+  /** The account was deleted, the app password revoked or the selected folder vanished: say BYE. */
   mustClose: string | undefined;
+  /** Called when mustClose is set by an event: the connection says BYE without waiting for
+   * the client's next command, so the keys go at once. */
+  onMustClose: (() => void) | undefined;
 
   #folders: NamedFolder[] | undefined;
   /** While SELECT reads a folder: events for it, replayed onto the view once it exists. */
@@ -298,7 +303,13 @@ export class Session {
         break;
       case 'account-deleted':
         this.mustClose = 'The account was deleted';
-        break;
+        this.onMustClose?.();
+        return;
+      case 'key-slots-revoked':
+        if (!this.auth || !event.slotIds.includes(this.auth.slotId)) return;
+        this.mustClose = 'The app password was revoked';
+        this.onMustClose?.();
+        return;
       case 'message-added':
         if (view?.folderId !== event.folderId) return;
         view.newMessages = true;

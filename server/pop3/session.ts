@@ -288,9 +288,10 @@ export class Pop3Session {
     this.#maildrop = maildrop;
     this.#releaseLock = release;
     this.#state = 'transaction';
-    // A deleted account ends its sessions at once: their keys open nothing any more.
+    // A deleted account or a revoked app password ends its sessions at once (promise 10);
+    // the keys are wiped as the session ends, and no deletion of this session is applied.
     this.#stopListening = this.#options.core.events.subscribe(unlocked.accountId, (event) => {
-      if (event.type === 'account-deleted') this.#transport.close();
+      if (event.type === 'account-deleted' || (event.type === 'key-slots-revoked' && event.slotIds.includes(unlocked.slotId))) this.#transport.close();
     });
     const { count, octets } = maildrop.totals();
     this.#options.logger.debug({ session: this.#options.id, messages: count }, 'pop3: logged in');

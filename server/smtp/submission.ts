@@ -65,6 +65,8 @@ class SubmissionHandlers {
   readonly #errors: SmtpErrorSettings;
   /** Per session not yet logged in: the timer that ends it (clients.loginTimeoutMs). */
   readonly #loginDeadlines = new Map<string, NodeJS.Timeout>();
+  /** Per logged-in session: stops listening to its account's events. */
+  readonly #subscriptions = new Map<string, () => void>();
   /** Set once the server exists: says 421 to a session and closes it. */
   closeSession: (sessionId: string, text: string) => void = () => undefined;
 
@@ -85,6 +87,8 @@ class SubmissionHandlers {
 
   onClose(session: SubmissionSession): void {
     this.#clearLoginDeadline(session);
+    this.#subscriptions.get(session.id)?.();
+    this.#subscriptions.delete(session.id);
   }
 
   #clearLoginDeadline(session: SubmissionSession): void {
@@ -112,9 +116,16 @@ class SubmissionHandlers {
       .attempt(auth.username ?? '', auth.password ?? '', clientSourceOf(session.remoteAddress))
       .then((outcome) => {
         if (outcome.kind === 'unlocked') {
-          const { accountId, keys } = outcome.unlocked;
+          const { accountId, keys, slotId } = outcome.unlocked;
           this.#options.core.wipeKeys(keys);
           this.#clearLoginDeadline(session);
+          // Revoking the app password, or deleting the account, ends the session (promise 10).
+          const unsubscribe = this.#options.core.events.subscribe(accountId, (event) => {
+            if (event.type === 'account-deleted' || (event.type === 'key-slots-revoked' && event.slotIds.includes(slotId))) {
+              this.closeSession(session.id, 'The app password was revoked, closing connection');
+            }
+          });
+          this.#subscriptions.set(session.id, unsubscribe);
           return callback(null, { user: { accountId } });
         }
         if (outcome.kind === 'throttled') return callback(smtpReply(session, 454, '4.7.0', 'Too many failed logins; try again later'));

@@ -54,6 +54,9 @@ export class RateLimiter {
 export const RATE_RULES = {
   /** Login attempts per client address: enough for typos, too few for guessing. */
   loginByClient: { limit: 20, windowMs: 60_000 },
+  /** Re-entering the password (password or recovery-code change, account deletion) per
+   * account: a person needs a few; a stolen session cookie must not guess. */
+  reauthByAccount: { limit: 10, windowMs: 15 * 60_000 },
   /** Pre-login and availability lookups per client address. */
   lookupByClient: { limit: 60, windowMs: 60_000 },
   /** Signups per client address: a family behind one router may sign up a few. */

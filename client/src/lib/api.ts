@@ -153,7 +153,7 @@ export const api = {
   send: (from: string, recipients: string[], message: string) => request<{ recipients: SendResult[] }>('POST', '/api/send', { from, recipients, message }),
 
   account: () => request<AccountInfo>('GET', '/api/account'),
-  changePassword: (body: { authKey: string; salt: string; passwordVerifier: string; passwordSlot: string }) =>
+  changePassword: (body: { authKey: string; salt: string; passwordVerifier: string; passwordSlot: string; revokeAppPasswords: boolean }) =>
     request<void>('POST', '/api/account/password', body),
   replaceRecoveryCode: (body: { authKey: string; verifier: string; wrappedMasterKey: string }) => request<void>('POST', '/api/account/recovery-code', body),
   addAlias: (address: string) => request<{ address: string }>('POST', '/api/account/aliases', { address }),

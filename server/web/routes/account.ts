@@ -1,7 +1,9 @@
 // Account settings that change who can unlock the mailbox or what it is called: password
 // change (the browser rewraps the masterKey; no message changes), a new recovery code,
 // aliases, deletion. Each change of a secret asks for the current password's authKey
-// again, so a session left open cannot lock its owner out or delete the account.
+// again (rate-limited), so a session left open cannot lock its owner out or delete the
+// account. A password change ends the other web sessions and, unless the user says not
+// to, revokes every app password, which ends their IMAP, POP3 and SMTP sessions too.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { MailError } from '../../core/errors.ts';
@@ -9,12 +11,20 @@ import { fromBase64 } from '../../core/records.ts';
 import { sessionOf } from '../authenticate.ts';
 import type { WebContext } from '../context.ts';
 import { clearedSessionCookie } from '../cookies.ts';
+import { enforceRate } from '../rate-limit.ts';
 import { Address, Base64, Base64Key, Body } from '../schemas.ts';
 
 /** A key slot: format byte, nonce, wrapped key and MAC (crypto/FORMAT.md). */
 const KeySlot = Base64(73, { minBytes: 73 });
 
-const PasswordBody = Body({ authKey: Base64Key, salt: Base64(16, { minBytes: 16 }), passwordVerifier: Base64Key, passwordSlot: KeySlot });
+const PasswordBody = Body({
+  authKey: Base64Key,
+  salt: Base64(16, { minBytes: 16 }),
+  passwordVerifier: Base64Key,
+  passwordSlot: KeySlot,
+  /** Also revoke every app password (default): whoever learnt the old password may have made one. */
+  revokeAppPasswords: Type.Optional(Type.Boolean()),
+});
 const RecoveryBody = Body({ authKey: Base64Key, verifier: Base64Key, wrappedMasterKey: KeySlot });
 const AliasBody = Body({ address: Address });
 const DeleteBody = Body({ authKey: Base64Key, confirmAddress: Address });
@@ -32,8 +42,10 @@ const AccountReply = Type.Object({
 export async function accountRoutes(app: FastifyInstance, context: WebContext): Promise<void> {
   const { core, crypto, config } = context;
 
-  /** Checks the current password's authKey in constant time. */
+  /** Checks the current password's authKey in constant time. Rate-limited per account like a
+   * login: a stolen session cookie must not become a way to guess the password. */
   async function requirePassword(accountId: string, authKeyBase64: string): Promise<void> {
+    enforceRate(context.rateLimiter, 'reauthByAccount', accountId);
     const account = await core.accounts.get(accountId);
     const authKey = fromBase64(authKeyBase64);
     const presented = crypto.verifierOf(authKey);
@@ -71,6 +83,7 @@ export async function accountRoutes(app: FastifyInstance, context: WebContext): 
         passwordSlot: fromBase64(request.body.passwordSlot),
       });
       context.sessions.revokeAccount(session.accountId, session);
+      if (request.body.revokeAppPasswords !== false) await core.accounts.revokeAppPasswords(session.accountId);
       void reply.status(204);
       return null;
     },

@@ -239,6 +239,7 @@ export const de: Record<MessageKey, string> = {
   'settings.changePasswordHint': 'Ihre Schlüssel werden hier im Browser mit dem neuen Passwort neu verpackt. Nachrichten bleiben unverändert.',
   'settings.currentPassword': 'Aktuelles Passwort',
   'settings.newPassword': 'Neues Passwort',
+  'settings.revokeAppPasswords': 'Auch alle App-Passwörter widerrufen (Mailprogramme müssen neu eingerichtet werden)',
   'settings.passwordChanged': 'Passwort geändert. Andere Sitzungen wurden abgemeldet.',
   'settings.wrongPassword': 'Das aktuelle Passwort ist falsch.',
   'settings.recoveryCode': 'Wiederherstellungscode',

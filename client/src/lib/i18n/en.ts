@@ -238,6 +238,7 @@ export const en = {
   'settings.changePasswordHint': 'Your keys are wrapped again with the new password, here in the browser. Messages are not touched.',
   'settings.currentPassword': 'Current password',
   'settings.newPassword': 'New password',
+  'settings.revokeAppPasswords': 'Also revoke every app password (mail programs must be set up again)',
   'settings.passwordChanged': 'Password changed. Other sessions were logged out.',
   'settings.wrongPassword': 'The current password is wrong.',
   'settings.recoveryCode': 'Recovery code',
