@@ -28,6 +28,7 @@ import { raiseOpenFileLimit } from './listeners/file-limit.ts';
 import { serviceGates } from './listeners/service-gates.ts';
 import { startMx } from './smtp/mx.ts';
 import { startSubmission } from './smtp/submission.ts';
+import { clientHeaderPolicyOf } from './sending/client-headers.ts';
 import { SendingService } from './sending/sending-service.ts';
 import { AppPasswordLogin } from './auth/app-password-login.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
@@ -128,6 +129,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       hostname: config.hostname,
       recipientsPerMessage: config.limits.recipientsPerMessage,
       messageMaxBytes: config.limits.messageMaxBytes,
+      clientHeaders: clientHeaderPolicyOf(config.sending),
       logger,
     });
     if (config.smtp.submission.enabled || config.smtp.submissions.enabled) {

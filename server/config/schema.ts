@@ -209,6 +209,17 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** What the one sending path (submission and the webmail) does to a message's header. */
+    sending: Type.Object(
+      {
+        /** Fields removed from every sent message (comma-separated): they name the sender's
+         * machine, its address or its software. */
+        stripHeaders: Type.String({ default: 'X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer' }),
+        /** Replace a Message-ID whose domain is not one of ours (a client's host name). */
+        rewriteForeignMessageId: Type.Boolean({ default: true }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     /** Delivery of submitted mail to other servers (the outbound queue). */
     outbound: Type.Object(
       {

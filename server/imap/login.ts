@@ -30,10 +30,12 @@ export async function logIn(session: Session, address: string, secret: string): 
   const { unlocked } = outcome;
   if (!connections.tryAdd(unlocked.accountId, config.limits.maxConnectionsPerAccount)) {
     session.services.crypto.wipe(unlocked.keys.masterKey, unlocked.keys.privateKey, unlocked.keys.publicKey);
-    logger.info({ session: session.id, account: unlocked.accountId }, 'imap: too many sessions');
+    logger.info({ session: session.id }, 'imap: too many sessions for one account');
     return { status: 'NO', code: { code: 'LIMIT' }, text: 'Too many sessions for this account' };
   }
   session.authenticate({ accountId: unlocked.accountId, slotId: unlocked.slotId, address: address.toLowerCase(), keys: unlocked.keys });
-  logger.info({ session: session.id, account: unlocked.accountId }, 'imap: logged in');
+  // The account id at debug only: at info, lines of logins would be an activity trail.
+  logger.info({ session: session.id }, 'imap: logged in');
+  logger.debug({ session: session.id, account: unlocked.accountId }, 'imap: session account');
   return { status: 'OK', code: { code: 'CAPABILITY', capabilities: capabilities(session) }, text: 'Logged in' };
 }

@@ -26,6 +26,7 @@ import type { DkimKeyring } from '../dkim/keys.ts';
 import type { Logger } from '../log.ts';
 import type { OutboundMessageWriter, OutboundQueue } from '../queue/outbound-queue.ts';
 import { buildDsn } from '../queue/dsn.ts';
+import { type ClientHeaderPolicy, withoutClientHeaders } from './client-headers.ts';
 import { authorAddresses, completeHeaders, headerFields, readHeaderSection } from './header-section.ts';
 import { receivedHeader } from './received-header.ts';
 import { submitterAuthenticationResults } from './submitter-authentication.ts';
@@ -75,6 +76,8 @@ export interface SendingServiceOptions {
   hostname: string;
   recipientsPerMessage: number;
   messageMaxBytes: number;
+  /** Client-identifying fields removed before anything else sees the message. */
+  clientHeaders: ClientHeaderPolicy;
   logger: Logger;
 }
 
@@ -134,14 +137,16 @@ export class SendingService {
     const source = request.content[Symbol.asyncIterator]();
     let writer: OutboundMessageWriter | null = null;
     try {
-      const { header, bodyStart } = await readHeaderSection(source);
-      const fields = headerFields(header);
-      const authors = authorAddresses(fields);
+      const received = await readHeaderSection(source);
+      const authors = authorAddresses(headerFields(received.header));
       const own = await core.accounts.addresses(request.accountId);
       if (authors.from.length === 0 || ![...authors.from, ...authors.sender].every((address) => own.includes(address))) {
         throw new MailError('SENDER_NOT_OWNED', 'the From header must name only your own addresses');
       }
-      const completed = completeHeaders(fields, splitAddress(from)!.domain, now);
+      const ours = new Set([hostname.toLowerCase(), ...(await core.domains.list())]);
+      const { header } = withoutClientHeaders(received.header, this.#options.clientHeaders, (domain) => ours.has(domain));
+      const { bodyStart } = received;
+      const completed = completeHeaders(headerFields(header), splitAddress(from)!.domain, now);
       if (remote.length > 0) {
         if (!queue) throw new MailError('REMOTE_DELIVERY_UNAVAILABLE', 'this server does not deliver mail to other servers');
         // Signed with the key of the From domain (one of the account's, so a local one).
@@ -150,9 +155,9 @@ export class SendingService {
         writer = queue.openWriter(key ? { key, signTime: now } : null);
       }
       const id = writer?.id ?? randomBytes(8).toString('hex');
-      const received = receivedHeader({ hostname, protocol: request.received.protocol, heloName: request.received.heloName, queueId: id, date: now });
+      const ourReceived = receivedHeader({ hostname, protocol: request.received.protocol, heloName: request.received.heloName, queueId: id, date: now });
       const counted = { size: 0 };
-      const content = tee(message([received, completed.added, header, bodyStart], source), writer, messageMaxBytes, counted);
+      const content = tee(message([ourReceived, completed.added, header, bodyStart], source), writer, messageMaxBytes, counted);
       let failed: SendOutcome['failed'] = [];
       if (local.length > 0) {
         const outcome = await core.ingest.deliver({

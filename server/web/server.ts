@@ -18,6 +18,7 @@ import type { ConnectionGate } from '../listeners/connection-gate.ts';
 import { listenGated } from '../listeners/gated-listener.ts';
 import { listSetting } from '../config/list-setting.ts';
 import { SendingLimits } from '../core/sending-limits.ts';
+import { clientHeaderPolicyOf } from '../sending/client-headers.ts';
 import { SendingService } from '../sending/sending-service.ts';
 import { registerApi } from './api.ts';
 import type { ServiceEndpoint, WebContext } from './context.ts';
@@ -120,12 +121,16 @@ export async function buildWebApp(
         hostname: options.config.hostname,
         recipientsPerMessage: options.config.limits.recipientsPerMessage,
         messageMaxBytes: options.config.limits.messageMaxBytes,
+        clientHeaders: clientHeaderPolicyOf(options.config.sending),
         logger,
       }),
   };
   const app = fastify({
     ...(https ? { https } : {}),
     loggerInstance: logger,
+    // Fastify logs every request at info; paths hold folder ids and message numbers, a trail
+    // of what one account did, so requests are logged at debug only (below).
+    disableRequestLogging: true,
     // SSE streams would otherwise hold close() open.
     forceCloseConnections: true,
     // Behind a configured reverse proxy, request.ip is the client it names (rate limits only;
@@ -135,6 +140,9 @@ export async function buildWebApp(
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.setErrorHandler(createErrorHandler(logger));
+  app.addHook('onResponse', async (request, reply) => {
+    logger.debug({ method: request.method, path: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'web request');
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.headers(COMMON_HEADERS);
     // A route that serves its own kind of document (a receipt) sets its own policy.

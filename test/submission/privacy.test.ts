@@ -74,4 +74,46 @@ describe('privacy on the submission path', () => {
       assert.ok(!service.logLines.some((line) => line.includes(needle)), `${needle} is not in the log`);
     }
   });
+
+  test('fields that name the client machine are removed; a Message-ID with its host name is replaced, one with our domain kept', async () => {
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: service.port('submission'),
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'alice@sealpost.test', pass: appPassword },
+    });
+    const before = accepting.received.length;
+    const clientFields = {
+      'X-Originating-IP': '[192.0.2.55]',
+      'X-Forwarded-For': '192.0.2.56,\r\n 192.0.2.57',
+      'User-Agent': 'Mutt/2.2.12 (2023-09-09)',
+      'X-Kept': 'stays',
+    };
+    await transport.sendMail({
+      from: 'alice@sealpost.test',
+      to: 'carol@example.org',
+      subject: 'from mutt',
+      text: 'hi\n',
+      messageId: '<20261207.abc@alices-laptop.home.example>',
+      headers: clientFields,
+      xMailer: 'Some Mailer 1.0',
+    });
+    await transport.sendMail({
+      from: 'alice@sealpost.test',
+      to: 'carol@example.org',
+      subject: 'from thunderbird',
+      text: 'hi\n',
+      messageId: '<own-1@sealpost.test>',
+    });
+    await service.outbound!.settled();
+    const [fromMutt, fromThunderbird] = accepting.received.slice(before).map((message) => message.raw.toString('utf8'));
+    const header = fromMutt!.slice(0, fromMutt!.indexOf('\r\n\r\n'));
+    for (const gone of ['X-Originating-IP', 'X-Forwarded-For', 'User-Agent', 'X-Mailer', '192.0.2.5', 'Mutt', 'Some Mailer', 'alices-laptop']) {
+      assert.ok(!header.includes(gone), `${gone} is removed`);
+    }
+    assert.match(header, /^X-Kept: stays$/m, 'other fields stay');
+    assert.match(header, /^Message-ID: <[0-9a-f]{32}@sealpost\.test>$/m, 'a new Message-ID in the sender\u2019s domain');
+    assert.match(fromThunderbird!, /^Message-ID: <own-1@sealpost\.test>$/m, 'our own domain\u2019s Message-ID is kept');
+  });
 });

@@ -16,6 +16,7 @@ import { MailCore } from '../../server/core/mail-core.ts';
 import { SendingLimits } from '../../server/core/sending-limits.ts';
 import { dataDirPaths, initDataDir } from '../../server/data-dir.ts';
 import { startOutbound, type OutboundService } from '../../server/outbound/service.ts';
+import { clientHeaderPolicyOf } from '../../server/sending/client-headers.ts';
 import { SendingService } from '../../server/sending/sending-service.ts';
 import type { Store } from '../../server/store/types.ts';
 import { createLogger } from '../../server/log.ts';
@@ -109,6 +110,7 @@ export async function startWebTestbed(
     hostname: config.hostname,
     recipientsPerMessage: config.limits.recipientsPerMessage,
     messageMaxBytes: config.limits.messageMaxBytes,
+    clientHeaders: clientHeaderPolicyOf(config.sending),
     logger,
   });
   const app = await buildWebApp({
