@@ -200,6 +200,14 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       );
     }
     jobs.scheduler.start();
+    const eraseDeleted = () =>
+      core.erasePendingDeletions().catch((error: unknown) => logger.error({ err: error }, 'erasing deleted messages failed; retried at the next interval'));
+    const erasure = setInterval(eraseDeleted, config.retention.erasureIntervalMinutes * 60_000);
+    erasure.unref();
+    closers.push(async () => {
+      clearInterval(erasure);
+      await eraseDeleted();
+    });
     return { paths, core, store, crypto, listeners, outbound: outbound.queue, sending, jobs, close: closeAll };
   } catch (error) {
     await closeAll();

@@ -69,6 +69,9 @@ export const ConfigSchema = Type.Object(
         graceDaysAfterCredit: Type.Integer({ minimum: 0, default: 30 }),
         /** Messages in Trash longer than this are deleted by the retention job. */
         trashDays: Type.Integer({ minimum: 1, default: 30 }),
+        /** Expunged messages and deleted folders leave the store's files (their records and
+         * content keys, by a compaction of their ranges) at most this long after deletion. */
+        erasureIntervalMinutes: Type.Integer({ minimum: 1, default: 60 }),
         /** Whether the service runs the retention job itself, every day at `runAt`. */
         daily: Type.Boolean({ default: true }),
         /** UTC time of day ("HH:MM") of the daily run: a quiet hour for most of Europe. */

@@ -3,6 +3,7 @@
 import type { SealpostCrypto } from '../../crypto/api.ts';
 import type { Store } from '../store/types.ts';
 import type { AccountWriter } from './account-writer.ts';
+import type { PendingErasure } from './erasure.ts';
 import type { MailEvents } from './events.ts';
 
 export interface Clock {
@@ -23,6 +24,8 @@ export interface CoreContext {
   crypto: SealpostCrypto;
   writer: AccountWriter;
   events: MailEvents;
+  /** Ranges of deleted records waiting to be compacted away (erasure.ts). */
+  pendingErasure: PendingErasure;
   clock: Clock;
   limits: CoreLimits;
 }

@@ -11,6 +11,7 @@ import { FREE_SERVICE_POLICY, type ServicePolicy } from './billing/settings.ts';
 import { AccountStanding } from './billing/standing.ts';
 import { Aliases } from './aliases.ts';
 import { systemClock, type Clock, type CoreContext, type CoreLimits } from './context.ts';
+import { PendingErasure } from './erasure.ts';
 import { DeletionWatch } from './deletion-watch.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { Domains } from './domains.ts';
@@ -76,6 +77,7 @@ export class MailCore {
       crypto: options.crypto,
       writer: new AccountWriter(options.store.kv),
       events: options.events ?? new InProcessMailEvents(),
+      pendingErasure: new PendingErasure(options.store.kv),
       clock: options.clock ?? systemClock,
       limits: options.limits,
     };
@@ -121,6 +123,12 @@ export class MailCore {
   /** Wipes the secret keys a login unlocked, once a session needs them no more. */
   wipeKeys(keys: MailboxKeys): void {
     this.#context.crypto.wipe(keys.masterKey, keys.privateKey);
+  }
+
+  /** Compacts the ranges of messages and folders deleted since the last call, so that their
+   * records and content keys are gone from the store's files; how many ranges. */
+  erasePendingDeletions(): Promise<number> {
+    return this.#context.pendingErasure.run();
   }
 
   /** Gives the space of deleted messages' ciphertext back to the file system. */

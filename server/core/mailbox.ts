@@ -9,6 +9,7 @@ import type { CoreContext } from './context.ts';
 import type { DeletionWatch } from './deletion-watch.ts';
 import { MailError } from './errors.ts';
 import { adjustCounts, applyFlags, normalizeFlags, sameFlags, type FlagUpdateMode } from './flags.ts';
+import { keyRange } from './erasure.ts';
 import { END, keys } from './keys.ts';
 import { decodeRecord, encodeRecord, fromBase64, toBase64, type AccountRecord, type FolderRecord, type MessageRecord, type UsageRecord } from './records.ts';
 
@@ -129,6 +130,13 @@ export class Mailbox {
       }
       return { expunged, highestModSeq: folder.highestModSeq };
     });
+    if (result.expunged.length > 0) {
+      this.#markForErasure(
+        accountId,
+        folderId,
+        result.expunged.map((uid) => keys.message(accountId, folderId, uid)),
+      );
+    }
     await this.#deleteBlobs(orphanedBlobs);
     if (!options.byRetention) this.#watchDeletions(accountId, result.expunged.length);
     return result;
@@ -319,7 +327,16 @@ export class Mailbox {
     this.#watchDeletions(accountId, messageKeys.length);
     const gone = keys.expungedPrefix(accountId, folderId);
     await kv.clearRange({ gte: gone, lt: gone + END });
+    this.#markForErasure(accountId, folderId, messageKeys);
+    this.#context.pendingErasure.mark(keyRange(keys.folder(accountId, folderId)), [keys.folder(accountId, folderId)]);
     await this.#deleteBlobs(orphanedBlobs);
+  }
+
+  /** The folder's deleted records (and with them the content keys) leave the store's files
+   * at the next erasure run (docs/design.md promise 8). */
+  #markForErasure(accountId: string, folderId: string, messageKeys: readonly string[]): void {
+    const prefix = keys.messagePrefix(accountId, folderId);
+    this.#context.pendingErasure.mark({ gte: prefix, lt: prefix + END }, messageKeys);
   }
 
   /** The notice is a side matter: its failure must not fail the deletion. */
