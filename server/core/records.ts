@@ -90,11 +90,15 @@ export interface DeliveryLogRecord {
   time: number;
   direction: 'in' | 'out';
   size: number;
-  /** The other mail server (name and address) for mail over the network; never a client. */
+  /** The other mail server's address, `[192.0.2.1]`, for mail over the network; never a
+   * client's, and null for mail between our own mailboxes. */
   remote: string | null;
+  /** `stored`, `delivered (TLS): <reply>`, `deferred …`, `bounced …`. */
   status: string;
+  /** What handed the message over: `mx`, `submission`, `web`. */
   source: string;
-  /** Outbound only: the domain the message went to (never the local part). */
+  /** Outbound only: the domain the message went to (never the local part), which names the
+   * destination better than its MX's address. */
   recipientDomain?: string;
 }
 

@@ -190,7 +190,9 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
         source: 'mx',
         recipients,
         content,
-        deliveryLog: { direction: 'in', remote: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`, status: 'stored' },
+        // The sending server's address only: its HELO name is its own choice, tells the user
+        // nothing the address does not, and the log keeps no more than it needs (issue 12, item 11).
+        deliveryLog: { direction: 'in', remote: `[${session.remoteAddress}]`, status: 'stored' },
       });
       if (outcome.failed.length > 0) {
         logger.warn({ queueId, failed: outcome.failed.length, stored: outcome.stored.length }, 'mx: some recipients could not be stored');

@@ -54,7 +54,7 @@ describe('mail core', () => {
       source: 'mx',
       recipients: [{ accountId, address }],
       content: chunksOf(text),
-      deliveryLog: { direction: 'in', remote: 'mx.remote.example [192.0.2.1]', status: 'stored' },
+      deliveryLog: { direction: 'in', remote: '[192.0.2.1]', status: 'stored' },
     });
 
   test('creates the default folders with special use and refuses a taken or invalid address', async () => {

@@ -80,7 +80,8 @@ describe('metrics, statistics and the delivery log', () => {
     const today = new Date().toISOString().slice(0, 10);
     const found = await runSealpost(['log', 'search', '--address', 'Counted@sealpost.test', '--since', today, '--data-dir', service.dataDir]);
     assert.equal(found.code, 0, found.stderr);
-    assert.match(found.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}in +\d+ B {2}stored +mx\.remote\.example \[127\.0\.0\.77\] {2}\(mx\)$/m);
+    assert.match(found.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}in +\d+ B {2}stored +\[127\.0\.0\.77\] {2}\(mx\)$/m);
+    assert.ok(!found.stdout.includes('mx.remote.example'), "the sender's HELO name is not kept (issue 12, item 11)");
     const none = await runSealpost(['log', 'search', '--address', 'quiet@sealpost.test', '--data-dir', service.dataDir]);
     assert.match(none.stdout, /^no delivery-log entries for quiet@sealpost\.test$/m);
     const bad = await runSealpost(['log', 'search', '--address', 'counted@sealpost.test', '--since', '2026-13-45', '--data-dir', service.dataDir]);

@@ -38,7 +38,7 @@ describe('an interrupted retention run', () => {
         await service.core.ingest.deliver({
           source: 'system',
           recipients: [{ accountId, address }],
-          deliveryLog: { direction: 'in', remote: 'mx.remote.example [192.0.2.1]', status: 'stored' },
+          deliveryLog: { direction: 'in', remote: '[192.0.2.1]', status: 'stored' },
           content: (async function* () {
             yield new TextEncoder().encode(`Subject: old mail ${message}\r\n\r\n${'x'.repeat(2000)}\r\n`);
           })(),
