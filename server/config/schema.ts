@@ -369,9 +369,12 @@ export const ConfigSchema = Type.Object(
           { default: {}, additionalProperties: false },
         ),
         signupEnabled: Type.Boolean({ default: true }),
-        /** Leading zero bits of SHA-256 a signup must find: 2^18 hashes take a browser a
-         * few seconds once and make mass signups cost real CPU, with no captcha and no IP. */
-        signupProofOfWorkBits: Type.Integer({ minimum: 0, maximum: 32, default: 18 }),
+        /** Leading zero bits of SHA-256 a signup must find in a quiet hour: 2^20 hashes, about
+         * 4 s in a desktop browser and 10 s on a phone (docs/benchmarks.md), make mass
+         * signups cost real CPU, with no captcha and no IP. */
+        signupProofOfWorkBits: Type.Integer({ minimum: 0, maximum: 26, default: 20 }),
+        /** Solved signups in an hour past which each doubling of the rate adds a bit. */
+        signupsPerHourBeforeHarderWork: Type.Integer({ minimum: 1, default: 30 }),
         /** Reverse proxies in front of the web listener (comma-separated addresses or CIDR
          * ranges): their X-Forwarded-For names the client for the in-memory rate limits.
          * Empty: the connecting address is the client, and a proxy's clients share it. */

@@ -109,7 +109,7 @@ export async function buildWebApp(
     sessions: new WebSessions({ clock, idleMs: options.config.web.sessionIdleMinutes * 60_000, maxAgeMs: options.config.web.sessionMaxHours * 3_600_000 }),
     rateLimiter: new RateLimiter(clock),
     loginSlowdown: new LoginSlowdown(options.config.web.loginSlowdown, clock),
-    proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits }),
+    proofOfWork: new ProofOfWork({ clock, bits: options.config.web.signupProofOfWorkBits, signupsPerHour: options.config.web.signupsPerHourBeforeHarderWork }),
     endpoints: options.endpoints ?? (() => []),
     sending:
       options.sending ??

@@ -98,7 +98,7 @@ export async function signupRoutes(app: FastifyInstance, context: WebContext): P
       requireSignupEnabled();
       enforceRate(context.rateLimiter, 'signupByClient', clientSourceOf(request.ip));
       const { address, challenge, nonce, keys } = request.body;
-      if (!(await context.proofOfWork.redeem(challenge, nonce))) {
+      if (!context.proofOfWork.redeem(challenge, nonce)) {
         throw new WebError('PROOF_OF_WORK_FAILED', 400, 'the proof of work is missing, wrong, used or expired; ask for a new challenge');
       }
       if (keys.kdf.opsLimit < config.passwordKdf.opsLimit || keys.kdf.memLimitBytes < config.passwordKdf.memLimitBytes) {
