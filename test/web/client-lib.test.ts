@@ -11,6 +11,7 @@ import { analyzeMessage } from '../../mime/structure.ts';
 import { openFolderName, sealFolderName } from '../../shared/folder-names.ts';
 import { parseAddressList } from '../../client/src/lib/addresses.ts';
 import { buildMessage, encodeWords, quotedPrintable } from '../../client/src/lib/compose-mime.ts';
+import { trustsRemoteContent, verifiedSender } from '../../client/src/lib/remote-content.ts';
 import { threadRows } from '../../client/src/lib/threads.ts';
 import { authenticationResults, localSender, parseMessage, spamVerdict } from '../../client/src/lib/worker/message-parser.ts';
 import type { MessageSummary } from '../../mime/types.ts';
@@ -192,5 +193,34 @@ describe('web client: reading', () => {
         { uid: 2, depth: 0, size: 1 },
       ],
     );
+  });
+});
+
+describe('web client: whose remote content loads without asking (issue 12, item 10)', () => {
+  const from = (address: string) => [{ name: '', address }];
+  const verdicts = (dmarc: 'pass' | 'fail' | null) => ({ spf: 'pass' as const, dkim: null, dmarc });
+
+  test('a trusted sender counts only when our server verified the From: DMARC pass, or our own account sent it', () => {
+    const trusted = ['news@shop.example', 'alice@sealpost.test'];
+    assert.equal(trustsRemoteContent({ from: from('News@Shop.example'), authentication: verdicts('pass'), localSender: null }, trusted), true);
+    assert.equal(
+      trustsRemoteContent({ from: from('news@shop.example'), authentication: verdicts('fail'), localSender: null }, trusted),
+      false,
+      'a forged From',
+    );
+    assert.equal(trustsRemoteContent({ from: from('news@shop.example'), authentication: verdicts(null), localSender: null }, trusted), false, 'not checked');
+    assert.equal(trustsRemoteContent({ from: from('news@shop.example'), authentication: null, localSender: null }, trusted), false, 'no verdict at all');
+    assert.equal(trustsRemoteContent({ from: from('alice@sealpost.test'), authentication: null, localSender: 'alice@sealpost.test' }, trusted), true);
+    assert.equal(
+      trustsRemoteContent({ from: from('alice@sealpost.test'), authentication: null, localSender: 'mallory@sealpost.test' }, trusted),
+      false,
+      'another local account',
+    );
+    assert.equal(
+      verifiedSender({ from: [...from('news@shop.example'), ...from('x@y.example')], authentication: verdicts('pass'), localSender: null }),
+      null,
+      'two Froms',
+    );
+    assert.equal(verifiedSender({ from: from('someone@else.example'), authentication: verdicts('pass'), localSender: null }), 'someone@else.example');
   });
 });

@@ -34,10 +34,6 @@ class Settings {
     await api.saveSettings(sealed.wrappedKey, sealed.data);
     this.data = next;
   }
-
-  isTrusted(sender: string): boolean {
-    return this.data.trustedSenders.includes(sender.toLowerCase());
-  }
 }
 
 export const settings = new Settings();
