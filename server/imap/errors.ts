@@ -1,9 +1,11 @@
 // Mail-core errors (coded once in server/core/errors.ts) mapped to IMAP tagged replies with
-// their RFC 5530 response codes. Anything unexpected becomes NO [SERVERBUG] and is logged
+// their RFC 5530 response codes. A full disk is NO [UNAVAILABLE] and said so. Anything
+// unexpected becomes NO [SERVERBUG] and is logged
 // by code only: never a key, a name, an address or message content.
 import { CryptoError } from '../../crypto/api.ts';
 import { isMailError, type MailErrorCode } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
+import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
 import type { ResponseCode } from './proto/index.ts';
 
 export interface CommandResult {
@@ -36,6 +38,10 @@ export function resultForError(error: unknown, logger: Logger, command: string):
   if (error instanceof CryptoError) {
     logger.error({ command, code: error.code }, 'imap: stored data did not decrypt');
     return { status: 'NO', code: { code: 'CORRUPTION' }, text: 'Stored data could not be read' };
+  }
+  if (isOutOfSpace(error)) {
+    outOfSpace.report(logger);
+    return { status: 'NO', code: { code: 'UNAVAILABLE' }, text: 'The server is out of storage space, try again later' };
   }
   // Name and code only: a parser's message may quote the decrypted bytes it choked on.
   const { name, code } = error as { name?: unknown; code?: unknown };

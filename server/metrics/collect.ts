@@ -2,6 +2,7 @@
 // delivery-log days are kept, how the last retention run and backup went, and the
 // process's own health (memory, the MX's buffered messages). No sample names a mailbox, an
 // address or a client.
+import { outOfSpace } from '../store/out-of-space.ts';
 import type { AccountState } from '../core/billing/records.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { DailyCounter } from '../core/statistics.ts';
@@ -54,6 +55,12 @@ export class MetricsCollector {
       help: 'UTC days the delivery log holds; more than the retention period means the retention job is not running.',
       type: 'gauge',
       samples: [{ value: (await this.#core.deliveryLog.days()).length }],
+    });
+    metrics.push({
+      name: 'sealpost_storage_out_of_space_refusals_total',
+      help: 'Writes refused because the data directory was out of space (SMTP 452 4.3.1, IMAP NO [UNAVAILABLE], HTTP 507).',
+      type: 'counter',
+      samples: [{ value: outOfSpace.refusals }],
     });
     const outcomes = this.#jobs?.outcomes;
     if (outcomes?.retention) {

@@ -3,6 +3,8 @@
 // a text, as server/imap/errors.ts and server/web/errors.ts do for theirs. Anything not
 // mapped (an I/O error, a bug) is a local error the client may retry: 451 4.3.0.
 import { isMailError, type MailError, type MailErrorCode } from '../core/errors.ts';
+import type { Logger } from '../log.ts';
+import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { smtpReply, type SmtpReplyError } from './enhanced-status.ts';
 
@@ -54,6 +56,14 @@ export function smtpReplyForMailError(session: { pendingEnhancedStatus?: string 
 /** A rejection already shaped as an SMTP reply (by a hook or the checks), passed on as it is. */
 export function isSmtpReply(error: unknown): error is SmtpReplyError {
   return typeof (error as { responseCode?: unknown } | null)?.responseCode === 'number';
+}
+
+/** 452 4.3.1 when the store is out of space (RFC 3463: mail system full), reported to the
+ * alarm instead of logged per message; null for any other error. */
+export function outOfSpaceReply(session: { pendingEnhancedStatus?: string }, error: unknown, logger: Logger): SmtpReplyError | null {
+  if (!isOutOfSpace(error)) return null;
+  outOfSpace.report(logger);
+  return smtpReply(session, 452, '4.3.1', 'Insufficient system storage, try again later');
 }
 
 export function localError(session: { pendingEnhancedStatus?: string }): SmtpReplyError {

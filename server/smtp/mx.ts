@@ -22,7 +22,7 @@ import type { Logger } from '../log.ts';
 import type { BufferBudget, BufferReservation } from './buffer-budget.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
-import { isSmtpReply, localError, smtpReplyForMailError } from './errors.ts';
+import { isSmtpReply, localError, outOfSpaceReply, smtpReplyForMailError } from './errors.ts';
 import { listenSmtp } from './listen.ts';
 import { declaredSizeOf, installRepeatedParameterOverride } from './mail-from.ts';
 import { receivedHeader } from '../sending/received-header.ts';
@@ -64,7 +64,7 @@ export async function startMx(options: MxOptions): Promise<RunningListener> {
   /** A mail-core error as its SMTP reply; anything else is logged and a local error. */
   const replyFor = (session: MxSession, error: unknown, step: string, queueId?: string) => {
     if (isSmtpReply(error)) return error;
-    const reply = smtpReplyForMailError(session, error, errorSettings);
+    const reply = smtpReplyForMailError(session, error, errorSettings) ?? outOfSpaceReply(session, error, logger);
     if (reply) return reply;
     logger.error({ queueId, err: error }, `mx: ${step} failed`);
     return localError(session);

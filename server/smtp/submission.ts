@@ -19,7 +19,7 @@ import type { Logger } from '../log.ts';
 import type { SendingService, SendRoute } from '../sending/sending-service.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { installEnhancedStatusOverride, smtpReply } from './enhanced-status.ts';
-import { isSmtpReply, localError, smtpReplyForMailError, type SmtpErrorSettings } from './errors.ts';
+import { isSmtpReply, localError, outOfSpaceReply, smtpReplyForMailError, type SmtpErrorSettings } from './errors.ts';
 import { listenSmtp } from './listen.ts';
 import { declaredSizeOf, installRepeatedParameterOverride } from './mail-from.ts';
 
@@ -188,7 +188,7 @@ class SubmissionHandlers {
 
   #reply(session: SubmissionSession, step: string, error: unknown): Error {
     if (isSmtpReply(error)) return error;
-    const reply = smtpReplyForMailError(session, error, this.#errors);
+    const reply = smtpReplyForMailError(session, error, this.#errors) ?? outOfSpaceReply(session, error, this.#options.logger);
     if (reply) return reply;
     this.#options.logger.error({ err: error }, `${this.#name}: ${step} failed`);
     return localError(session);

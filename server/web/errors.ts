@@ -1,6 +1,7 @@
 // How the web API reports errors: `{ code, message }` with an HTTP status. Mail-core codes
 // are mapped once here (coded once, mapped per protocol: docs/design.md, Architecture); the web layer's own
 // codes are below. Messages are safe to show: never a key, a password or content.
+import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoError } from '../../crypto/api.ts';
 import { MailError, type MailErrorCode } from '../core/errors.ts';
@@ -92,6 +93,11 @@ export function createErrorHandler(logger: Logger) {
     }
     if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       void reply.status(fastifyError.statusCode).send({ code: 'INVALID_REQUEST', message: fastifyError.message });
+      return;
+    }
+    if (isOutOfSpace(error)) {
+      outOfSpace.report(logger);
+      void reply.status(507).send({ code: 'STORAGE_FULL', message: 'the server is out of storage space; try again later' });
       return;
     }
     logger.error({ err: error }, 'web request failed');
