@@ -109,7 +109,14 @@ export class ImapConnection {
 
   start(): void {
     this.#attach(this.#socket);
-    this.#loginDeadline = setTimeout(() => void this.#serial(() => this.#bye('Login timeout')), this.#options.services.config.loginTimeoutMs);
+    this.#loginDeadline = setTimeout(
+      () =>
+        void this.#serial(async () => {
+          // A login that was running when the time came has made it.
+          if (this.#session.state === 'not-authenticated') await this.#bye('Login timeout');
+        }),
+      this.#options.services.config.loginTimeoutMs,
+    );
     this.#loginDeadline.unref();
     void this.#serial(async () => {
       await this.#send({ type: 'status', status: 'OK', code: { code: 'CAPABILITY', capabilities: capabilities(this.#session) }, text: 'Sealpost IMAP ready' });

@@ -51,7 +51,9 @@ export class Pop3Connection implements Pop3Transport {
     this.#session = new Pop3Session(this, { ...options.session, id: this.#id, logger: options.logger });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#attach(socket);
-    this.#loginDeadline = setTimeout(() => this.#disconnect(this.#socket, 'Login timeout'), options.loginTimeoutMs);
+    this.#loginDeadline = setTimeout(() => {
+      if (!this.#session.loggedIn) this.#disconnect(this.#socket, 'Login timeout');
+    }, options.loginTimeoutMs);
     this.#loginDeadline.unref();
     options.logger.debug({ session: this.#id, tls: secure }, 'pop3: connection opened');
     this.#running = this.#run(() => this.#session.greet());

@@ -72,12 +72,22 @@ describe('a full data directory', { skip: isRoot ? false : 'mounting a tmpfs nee
     }
     for (const reply of replies) assert.match(reply, /^452 4\.3\.1 Insufficient system storage/);
 
-    const imap = new ImapFlow({ host: '127.0.0.1', port: service.port('imaps'), secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'fuller@sealpost.test', pass: appPassword }, logger: false });
-    await imap.connect();
-    await assert.rejects(imap.append('INBOX', `Subject: appended\r\n\r\n${'y'.repeat(200_000)}\r\n`), (error: Error & { responseText?: string; serverResponseCode?: string }) => {
-      assert.match(String(error.responseText ?? error.message), /out of storage space/);
-      return true;
+    const imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: service.port('imaps'),
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'fuller@sealpost.test', pass: appPassword },
+      logger: false,
     });
+    await imap.connect();
+    await assert.rejects(
+      imap.append('INBOX', `Subject: appended\r\n\r\n${'y'.repeat(200_000)}\r\n`),
+      (error: Error & { responseText?: string; serverResponseCode?: string }) => {
+        assert.match(String(error.responseText ?? error.message), /out of storage space/);
+        return true;
+      },
+    );
     assert.ok((await imap.status('INBOX', { messages: true })).messages === 0, 'reading still works');
     await imap.logout();
 
