@@ -5,7 +5,7 @@
 import { CryptoError } from '../../crypto/api.ts';
 import { isMailError, type MailErrorCode } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
-import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
+import { isOutOfSpace, outOfSpace } from '../out-of-space.ts';
 import type { ResponseCode } from './proto/index.ts';
 
 export interface CommandResult {

@@ -2,7 +2,7 @@
 // delivery-log days are kept, how the last retention run and backup went, and the
 // process's own health (memory, the MX's buffered messages). No sample names a mailbox, an
 // address or a client.
-import { outOfSpace } from '../store/out-of-space.ts';
+import { outOfSpace } from '../out-of-space.ts';
 import type { AccountState } from '../core/billing/records.ts';
 import type { MailCore } from '../core/mail-core.ts';
 import type { DailyCounter } from '../core/statistics.ts';

@@ -4,7 +4,7 @@
 // mapped (an I/O error, a bug) is a local error the client may retry: 451 4.3.0.
 import { isMailError, type MailError, type MailErrorCode } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
-import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
+import { isOutOfSpace, outOfSpace } from '../out-of-space.ts';
 import type { ConfiguredReply } from './configured-reply.ts';
 import { smtpReply, type SmtpReplyError } from './enhanced-status.ts';
 

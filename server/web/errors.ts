@@ -1,7 +1,7 @@
 // How the web API reports errors: `{ code, message }` with an HTTP status. Mail-core codes
 // are mapped once here (coded once, mapped per protocol: docs/design.md, Architecture); the web layer's own
 // codes are below. Messages are safe to show: never a key, a password or content.
-import { isOutOfSpace, outOfSpace } from '../store/out-of-space.ts';
+import { isOutOfSpace, outOfSpace } from '../out-of-space.ts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoError } from '../../crypto/api.ts';
 import { MailError, type MailErrorCode } from '../core/errors.ts';

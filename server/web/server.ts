@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { fastify, type FastifyInstance } from 'fastify';
+import { fastify, LogController, type FastifyInstance } from 'fastify';
 import type { SealpostCrypto } from '../../crypto/api.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Clock } from '../core/context.ts';
@@ -130,7 +130,7 @@ export async function buildWebApp(
     loggerInstance: logger,
     // Fastify logs every request at info; paths hold folder ids and message numbers, a trail
     // of what one account did, so requests are logged at debug only (below).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // SSE streams would otherwise hold close() open.
     forceCloseConnections: true,
     // Behind a configured reverse proxy, request.ip is the client it names (rate limits only;

@@ -49,11 +49,7 @@ describe('privacy at rest on the MX path', () => {
     assert.equal(entry.direction, 'in');
     const hits = await searchBytes(service.dataDir, peer);
     for (const hit of hits) {
-      assert.match(
-        hit.before,
-        /dlog\/\d{4}-\d{2}-\d{2}\/[0-9a-f]+\/[\s\S]{0,300}"remote":"mx\.remote\.example \[$/,
-        `hit in ${hit.file} is not a delivery-log entry`,
-      );
+      assert.match(hit.before, /dlog\/\d{4}-\d{2}-\d{2}\/[0-9a-f]+\/[\s\S]{0,300}"remote":"\[$/, `hit in ${hit.file} is not a delivery-log entry`);
     }
     assert.ok(!service.logLines.some((line) => line.includes(peer)), 'the service log never names the peer');
   });

@@ -2,7 +2,7 @@
 // front-ends answer "try again later, out of storage" (SMTP 452 4.3.1, IMAP NO [UNAVAILABLE],
 // HTTP 507), and the alarm here logs one line a minute and counts for /metrics, so the
 // operator hears it once, clearly (issue 12, item 5).
-import type { Logger } from '../log.ts';
+import type { Logger } from './log.ts';
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 /** LevelDB reports the condition in its message, not as an errno code. */
