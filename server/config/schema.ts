@@ -95,8 +95,9 @@ export const ConfigSchema = Type.Object(
         extraStorageMaxSteps: Type.Integer({ minimum: 0, default: 19 }),
         /** 0: a new account must be topped up before it receives mail. */
         trialDays: Type.Integer({ minimum: 0, default: 0 }),
-        /** A cap on prepaid credit (Posteo caps it too): about eight years at the base price. */
-        maxBalanceCents: Type.Integer({ minimum: 1, default: 10_000 }),
+        /** A cap on prepaid credit, €60 as at Posteo: five years at the base price, and the less
+         * one payment can be, the less a single bank transfer stands out (issue 12, item 9). */
+        maxBalanceCents: Type.Integer({ minimum: 1, default: 6000 }),
         /** Long enough for a bank transfer or a letter with cash to arrive. */
         paymentCodeValidDays: Type.Integer({ minimum: 1, default: 60 }),
         pendingCodesPerAccount: Type.Integer({ minimum: 1, default: 3 }),
