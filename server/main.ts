@@ -196,7 +196,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
       await start(
         'metrics',
         'none',
-        startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget), host: config.metrics.listenAddress, port: config.metrics.port }),
+        startMetrics({ collector: new MetricsCollector(core, jobs, mxBufferBudget, gates), host: config.metrics.listenAddress, port: config.metrics.port }),
       );
     }
     jobs.scheduler.start();

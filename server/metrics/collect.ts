@@ -2,6 +2,7 @@
 // delivery-log days are kept, how the last retention run and backup went, and the
 // process's own health (memory, the MX's buffered messages). No sample names a mailbox, an
 // address or a client.
+import type { ConnectionGate } from '../listeners/connection-gate.ts';
 import { outOfSpace } from '../out-of-space.ts';
 import type { AccountState } from '../core/billing/records.ts';
 import type { MailCore } from '../core/mail-core.ts';
@@ -30,10 +31,13 @@ export class MetricsCollector {
   readonly #startedAt = Date.now();
   #accountCounts: { at: number; counts: Record<AccountState, number> } | null = null;
 
-  constructor(core: MailCore, jobs: ServiceJobs | null, mxBufferBudget: BufferBudget) {
+  readonly #gates: Readonly<Record<string, ConnectionGate>>;
+
+  constructor(core: MailCore, jobs: ServiceJobs | null, mxBufferBudget: BufferBudget, gates: Readonly<Record<string, ConnectionGate>> = {}) {
     this.#core = core;
     this.#jobs = jobs;
     this.#mxBufferBudget = mxBufferBudget;
+    this.#gates = gates;
   }
 
   async collect(): Promise<Metric[]> {
@@ -118,6 +122,12 @@ export class MetricsCollector {
         help: 'Bytes of arriving messages the MX holds in memory until their checks end; at smtp.mx.maxBufferedBytes senders are asked to retry later.',
         type: 'gauge',
         samples: [{ value: this.#mxBufferBudget.bufferedBytes }],
+      },
+      {
+        name: 'sealpost_open_connections',
+        help: "Open sockets per service, TLS handshakes included; each service's maxConnections is its cap.",
+        type: 'gauge',
+        samples: Object.entries(this.#gates).map(([service, gate]) => ({ labels: { service }, value: gate.openConnections })),
       },
     );
     return metrics;

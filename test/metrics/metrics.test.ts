@@ -52,9 +52,11 @@ describe('metrics, statistics and the delivery log', () => {
     assert.match(body, /^sealpost_signups_total 2$/m);
     assert.match(body, /^sealpost_accounts\{state="trial"\} 2$/m);
     assert.match(body, /^sealpost_delivery_log_days 1$/m);
+    assert.match(body, /^sealpost_open_connections\{service="imap"\} \d+$/m);
+    assert.match(body, /^sealpost_open_connections\{service="mx"\} \d+$/m);
     const labels = [...body.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);
     assert.ok(
-      labels.every((label) => /^state="(trial|active|expired)"$/.test(label!)),
+      labels.every((label) => /^(state="(trial|active|expired)"|service="(mx|submission|imap|pop3|web)")$/.test(label!)),
       labels.join(' '),
     );
     for (const secret of ['counted@', 'quiet@', '127.0.0.77', ...accountIds]) assert.ok(!body.includes(secret), secret);
