@@ -118,14 +118,18 @@ class SubmissionHandlers {
         if (outcome.kind === 'unlocked') {
           const { accountId, keys, slotId } = outcome.unlocked;
           this.#options.core.wipeKeys(keys);
+          // Gone from the map: the connection closed while the login ran, nothing to watch.
+          const stillOpen = this.#loginDeadlines.has(session.id);
           this.#clearLoginDeadline(session);
           // Revoking the app password, or deleting the account, ends the session (promise 10).
-          const unsubscribe = this.#options.core.events.subscribe(accountId, (event) => {
-            if (event.type === 'account-deleted' || (event.type === 'key-slots-revoked' && event.slotIds.includes(slotId))) {
-              this.closeSession(session.id, 'The app password was revoked, closing connection');
-            }
-          });
-          this.#subscriptions.set(session.id, unsubscribe);
+          if (stillOpen) {
+            const unsubscribe = this.#options.core.events.subscribe(accountId, (event) => {
+              if (event.type === 'account-deleted' || (event.type === 'key-slots-revoked' && event.slotIds.includes(slotId))) {
+                this.closeSession(session.id, 'Access revoked (app password or account), closing connection');
+              }
+            });
+            this.#subscriptions.set(session.id, unsubscribe);
+          }
           return callback(null, { user: { accountId } });
         }
         if (outcome.kind === 'throttled') return callback(smtpReply(session, 454, '4.7.0', 'Too many failed logins; try again later'));
