@@ -9,9 +9,7 @@ import { isIP } from 'node:net';
  */
 export function clientSourceOf(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown';
-  const address = remoteAddress.replace(/%.*$/, ''); // a zone id names an interface, not a host
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1]!;
+  const address = plainAddress(remoteAddress);
   if (isIP(address) !== 6) return address;
   const [head = '', tail] = address.split('::');
   const headGroups = head === '' ? [] : head.split(':');
@@ -24,4 +22,11 @@ export function clientSourceOf(remoteAddress: string | undefined): string {
     .slice(0, 4)
     .map((group) => parseInt(group, 16).toString(16))
     .join(':')}::/64`;
+}
+
+/** The address as a host is named: without a zone id (it names an interface), and an
+ * IPv4-mapped IPv6 address as its IPv4 address. */
+export function plainAddress(remoteAddress: string): string {
+  const address = remoteAddress.replace(/%.*$/, '');
+  return /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)?.[1] ?? address;
 }

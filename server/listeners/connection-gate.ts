@@ -7,7 +7,7 @@
 // logged, and go once the client has no socket open and its rate allowance is whole again.
 import { BlockList, isIP } from 'node:net';
 import type { Clock } from '../core/context.ts';
-import { clientSourceOf } from './client-source.ts';
+import { clientSourceOf, plainAddress } from './client-source.ts';
 
 export interface ConnectionGateLimits {
   /** Open sockets of the service, TLS handshakes included. */
@@ -133,8 +133,7 @@ export function addressList(setting: string, name: string): BlockList {
 
 function isExempt(list: BlockList, remoteAddress: string | undefined): boolean {
   if (!remoteAddress) return false;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(remoteAddress);
-  const address = mapped ? mapped[1]! : remoteAddress.replace(/%.*$/, '');
+  const address = plainAddress(remoteAddress);
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }

@@ -6,26 +6,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { ImapFlow } from 'imapflow';
 import { createSecretSlot, rewrapForNewPassword } from '../../crypto/account-keys.ts';
 import { searchBytes } from '../helpers/byte-search.ts';
+import { imapClient } from '../helpers/imap-client.ts';
 import { RawSmtp } from '../helpers/raw-smtp.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { loggedIn } from '../pop3/clients.ts';
 import { b64, DOMAIN, startWebTestbed, type BrowserLikeClient, type WebTestbed } from '../web/support.ts';
 
 const ADDRESS = 'revoked@sealpost.test';
-
-function imapClient(service: TestService, pass: string): ImapFlow {
-  return new ImapFlow({
-    host: '127.0.0.1',
-    port: service.port('imaps'),
-    secure: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: ADDRESS, pass },
-    logger: false,
-  });
-}
 
 async function smtpLoggedIn(service: TestService, appPassword: string): Promise<RawSmtp> {
   const client = await RawSmtp.openTls(service.port('submissions'));
@@ -49,12 +38,12 @@ describe('revoking an app password', () => {
   test('ends its IMAP, POP3 and submission sessions at once; another app password’s session goes on', async () => {
     const revoked = await service.createAppPassword(accountId, password, 'old laptop');
     const kept = await service.createAppPassword(accountId, password, 'phone');
-    const imap = imapClient(service, revoked);
+    const imap = imapClient(service, ADDRESS, revoked);
     await imap.connect();
     await imap.mailboxOpen('INBOX');
     imap.on('error', () => undefined);
     const imapClosed = once(imap, 'close');
-    const other = imapClient(service, kept);
+    const other = imapClient(service, ADDRESS, kept);
     await other.connect();
     const pop3 = await loggedIn(service, ADDRESS, revoked);
     const smtp = await smtpLoggedIn(service, revoked);
@@ -67,7 +56,7 @@ describe('revoking an app password', () => {
     assert.match(await smtp.reply(), /^421 .*revoked/);
     assert.ok((await other.status('INBOX', { messages: true })).messages !== undefined, 'the other app password still works');
     await other.logout();
-    await assert.rejects(imapClient(service, revoked).connect(), 'the revoked app password no longer logs in');
+    await assert.rejects(imapClient(service, ADDRESS, revoked).connect(), 'the revoked app password no longer logs in');
   });
 
   test('the revoked slot is gone from the store’s files', async () => {

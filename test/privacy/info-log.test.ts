@@ -3,7 +3,7 @@
 // At debug both appear, for an operator chasing a fault.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
+import { imapClient } from '../helpers/imap-client.ts';
 import { startTestService } from '../helpers/service.ts';
 import { DOMAIN, startWebTestbed } from '../web/support.ts';
 
@@ -12,14 +12,7 @@ test('IMAP: "logged in" at info names the session, not the account', async () =>
   try {
     const { accountId, password } = await service.createAccount('trail@sealpost.test');
     const appPassword = await service.createAppPassword(accountId, password);
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: service.port('imaps'),
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'trail@sealpost.test', pass: appPassword },
-      logger: false,
-    });
+    const client = imapClient(service, 'trail@sealpost.test', appPassword);
     await client.connect();
     await client.mailboxOpen('INBOX');
     await client.logout();

@@ -7,13 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import nodemailer from 'nodemailer';
-import { ImapFlow } from 'imapflow';
 import { readDkimKey, dkimRecordValue } from '../../server/dkim/keys.ts';
 import { mailauthResolver } from '../../server/dns/resolver.ts';
 import { StaticDnsResolver } from '../helpers/dns-stub.ts';
 import { readInbox, unlockByPassword } from '../helpers/mail.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 import { startBrokenServer, startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
+import { imapClient } from '../helpers/imap-client.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
 const MINUTE = 60_000;
@@ -192,14 +192,7 @@ describe('outbound delivery', () => {
     assert.ok(dsn.includes(`Subject: ${subject}`), 'the original headers are quoted');
     assert.ok(!dsn.includes(`Text of ${subject}`), 'but not the body');
 
-    const imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: service.port('imaps'),
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'alice@sealpost.test', pass: appPassword },
-      logger: false,
-    });
+    const imap = imapClient(service, 'alice@sealpost.test', appPassword);
     await imap.connect();
     try {
       await imap.mailboxOpen('INBOX');

@@ -9,8 +9,8 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ImapFlow } from 'imapflow';
 import { RawSmtp } from '../helpers/raw-smtp.ts';
+import { imapClient } from '../helpers/imap-client.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
 const run = promisify(execFile);
@@ -72,14 +72,7 @@ describe('a full data directory', { skip: isRoot ? false : 'mounting a tmpfs nee
     }
     for (const reply of replies) assert.match(reply, /^452 4\.3\.1 Insufficient system storage/);
 
-    const imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: service.port('imaps'),
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'fuller@sealpost.test', pass: appPassword },
-      logger: false,
-    });
+    const imap = imapClient(service, 'fuller@sealpost.test', appPassword);
     await imap.connect();
     await assert.rejects(
       imap.append('INBOX', `Subject: appended\r\n\r\n${'y'.repeat(200_000)}\r\n`),
