@@ -33,6 +33,7 @@ import { SendingService } from './sending/sending-service.ts';
 import { AppPasswordLogin } from './auth/app-password-login.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { SendingLimits } from './core/sending-limits.ts';
+import { outOfSpace } from './out-of-space.ts';
 import { openLevelStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { startWeb } from './web/server.ts';
@@ -70,7 +71,7 @@ export async function startSealpost(options: StartOptions): Promise<RunningServi
   await initDataDir(options.dataDir, config);
   const paths = dataDirPaths(options.dataDir, config);
   const crypto = await loadNodeCrypto();
-  const store: Store = await openLevelStore(paths.store);
+  const store: Store = await openLevelStore(paths.store, { onWritesResumed: () => outOfSpace.resumed(logger) });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));

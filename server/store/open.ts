@@ -21,6 +21,8 @@ export const BLOB_LOG_INDEX_PREFIX = 'bloblog/';
 export interface LevelStoreOptions {
   /** Segment size of the blob log (tests make it small to see segments fill and empty). */
   blobSegmentBytes?: number;
+  /** Called when writes succeed again after a failure, e.g. once a full disk has room. */
+  onWritesResumed?: () => void;
 }
 
 /** The LevelDB lock on <dataDir>/kv is taken first and guards the whole data directory: a
@@ -32,7 +34,7 @@ export async function openLevelStore(dataDir: string, options: LevelStoreOptions
   } catch (error) {
     throw new StoreError('IO', `cannot create the data directory ${dataDir}`, { cause: error });
   }
-  const kv = await LevelKvStore.open(join(dataDir, 'kv'));
+  const kv = await LevelKvStore.open(join(dataDir, 'kv'), { onWritesResumed: options.onWritesResumed });
   let blobs: BlobStore;
   try {
     // An append-only segment log with group commit: several times more 20 KB blobs per
@@ -42,6 +44,7 @@ export async function openLevelStore(dataDir: string, options: LevelStoreOptions
       index: kv,
       indexPrefix: BLOB_LOG_INDEX_PREFIX,
       targetSegmentBytes: options.blobSegmentBytes,
+      onWritesResumed: options.onWritesResumed,
     });
   } catch (error) {
     await kv.close();

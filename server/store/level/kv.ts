@@ -2,8 +2,14 @@
 // UTF-8 keys is code point order. Every batch is written with sync: true (fsync of the
 // write-ahead log) so it is durable when it resolves; concurrent batches share one such
 // write through group commit. Reads and iterators use LevelDB's implicit snapshots.
+//
+// LevelDB keeps a failed memtable flush or log sync (a full disk) as a background error and
+// refuses every later write until the database is reopened. So when a write fails again
+// after an earlier failure and the disk has room, the database is closed and opened in place
+// and the write retried once; reads wait for the reopen, iterators open across it fail.
 
 import { Level } from 'level';
+import { hasRoomToWrite } from '../disk-room.ts';
 import { GroupCommitter } from '../group-commit.ts';
 import type { KvKey, KvOperation, KvRange, KvStore, KvValue } from '../types.ts';
 import { StoreError } from '../types.ts';
@@ -21,18 +27,23 @@ export class LevelKvStore implements KvStore {
   readonly #db: LevelDb;
   readonly #location: string;
   readonly #writes: GroupCommitter<readonly KvOperation[]>;
+  readonly #onWritesResumed: (() => void) | undefined;
+  #writeFailed = false;
+  #reopening: Promise<void> | undefined;
   #closed = false;
 
-  private constructor(db: LevelDb, location: string) {
+  private constructor(db: LevelDb, location: string, onWritesResumed: (() => void) | undefined) {
     this.#db = db;
     this.#location = location;
+    this.#onWritesResumed = onWritesResumed;
     this.#writes = new GroupCommitter((groups) => this.#writeDurably(groups));
   }
 
   /** Opens (creating if missing) the database at `location`. Fails with StoreError('IO',
    * 'data directory is in use by another process (…)') when another process holds it; the
-   * CLI relies on that message to detect a running server. */
-  static async open(location: string): Promise<LevelKvStore> {
+   * CLI relies on that message to detect a running server. `onWritesResumed` is called when
+   * a write succeeds after one failed. */
+  static async open(location: string, options: { onWritesResumed?: () => void } = {}): Promise<LevelKvStore> {
     const db: LevelDb = new Level<string, Uint8Array>(location, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
@@ -49,12 +60,13 @@ export class LevelKvStore implements KvStore {
       }
       throw new StoreError('IO', `cannot open the key-value store at ${location}`, { cause: error });
     }
-    return new LevelKvStore(db, location);
+    return new LevelKvStore(db, location, options.onWritesResumed);
   }
 
   async get(key: KvKey): Promise<KvValue | undefined> {
     this.#assertOpen();
     assertKey(key);
+    await this.#reopened();
     try {
       const value = await this.#db.get(key);
       return value === undefined ? undefined : asPlainBytes(value);
@@ -68,6 +80,7 @@ export class LevelKvStore implements KvStore {
     if (!Array.isArray(keys)) throw new StoreError('INVALID_ARGUMENT', 'keys must be an array');
     for (const key of keys) assertKey(key);
     if (keys.length === 0) return [];
+    await this.#reopened();
     try {
       const values = await this.#db.getMany(keys as KvKey[]);
       return values.map((value) => (value === undefined ? undefined : asPlainBytes(value)));
@@ -92,6 +105,7 @@ export class LevelKvStore implements KvStore {
     this.#assertOpen();
     assertRange(range);
     if (range.limit === 0) return;
+    await this.#reopened();
     const iterator = this.#db.iterator({
       ...(range.gte !== undefined && { gte: range.gte }),
       ...(range.lt !== undefined && { lt: range.lt }),
@@ -124,6 +138,7 @@ export class LevelKvStore implements KvStore {
     // nor durable; collecting the keys from a snapshot and deleting them in one synced
     // batch is both. Keys written concurrently with the call may survive it.
     let keys: string[];
+    await this.#reopened();
     try {
       keys = await this.#db.keys({ gte: range.gte, lt: range.lt }).all();
     } catch (error) {
@@ -162,10 +177,40 @@ export class LevelKvStore implements KvStore {
   async #writeDurably(groups: (readonly KvOperation[])[]): Promise<void> {
     const merged: KvOperation[] = groups.length === 1 ? (groups[0] as KvOperation[]) : groups.flat();
     try {
-      await this.#db.batch(merged, { sync: true });
+      try {
+        await this.#db.batch(merged, { sync: true });
+      } catch (error) {
+        const failedBefore = this.#writeFailed;
+        this.#writeFailed = true;
+        if (!failedBefore || this.#closed || !(await hasRoomToWrite(this.#location))) throw error;
+        await this.#reopen();
+        await this.#db.batch(merged, { sync: true });
+      }
     } catch (error) {
       throw this.#wrap(error, 'batch');
     }
+    if (this.#writeFailed) {
+      this.#writeFailed = false;
+      this.#onWritesResumed?.();
+    }
+  }
+
+  /** Runs inside the group committer, so no batch is in flight. */
+  async #reopen(): Promise<void> {
+    this.#reopening = (async () => {
+      await this.#db.close();
+      await this.#db.open();
+    })();
+    try {
+      await this.#reopening;
+    } finally {
+      this.#reopening = undefined;
+    }
+  }
+
+  async #reopened(): Promise<void> {
+    // A reopen that failed leaves the database closed: the read fails, the next write retries.
+    if (this.#reopening) await this.#reopening.catch(() => undefined);
   }
 
   #assertOpen(): void {

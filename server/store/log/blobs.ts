@@ -31,12 +31,22 @@ import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertBlobId, newBlobId } from '../blob-id.ts';
+import { hasRoomToWrite } from '../disk-room.ts';
 import type { BlobHold, BlobId, BlobStore, BlobWriter } from '../types.ts';
 import { StoreError } from '../types.ts';
 import { assertByteCount, resolveBlobRange } from '../validate.ts';
 import { BlobIndex, type IndexChange, type IndexStore } from './blob-index.ts';
 import { compactLog, type CompactionReport } from './compaction.ts';
-import { encodeLocation, encodeRecordHeader, locationBytes, RECORD_HEADER_BYTES, RecordType, type BlobLocation, type Extent } from './format.ts';
+import {
+  encodeLocation,
+  encodeRecordHeader,
+  locationBytes,
+  RECORD_HEADER_BYTES,
+  RecordType,
+  type BlobLocation,
+  type Extent,
+  type LogPosition,
+} from './format.ts';
 import { recoverLog } from './recovery.ts';
 import { SegmentLog } from './segment-log.ts';
 import { asStoreError, DIRECTORY_MODE, errnoCode, FILE_MODE, listSegments, readFully, segmentPath, syncDirectory, writeFully } from './segment-files.ts';
@@ -59,6 +69,8 @@ const DEFAULT_MIN_DEAD_RATIO = 0.5;
 /** Copy buffer of a snapshot's active-segment prefix. */
 const COPY_CHUNK_BYTES = 1024 * 1024;
 const SEGMENTS_DIRECTORY = 'segments';
+/** After a failed write, the next writes retry the log at most this often. */
+const RECOVERY_INTERVAL_MS = 1000;
 
 export interface LogBlobStoreOptions {
   /** The blob store's own directory; segments live in `<directory>/segments`. */
@@ -69,6 +81,8 @@ export interface LogBlobStoreOptions {
   indexPrefix: string;
   /** Tests set small segments to exercise rolling and compaction. */
   targetSegmentBytes?: number;
+  /** Called when writes succeed again after a failure (the disk was full). */
+  onWritesResumed?: () => void;
 }
 
 export interface BlobSnapshot {
@@ -82,8 +96,11 @@ export type { CompactionReport };
 
 export class LogBlobStore implements BlobStore {
   readonly #segmentsDirectory: string;
-  readonly #index: BlobIndex;
+  readonly #options: LogBlobStoreOptions;
+  #index!: BlobIndex;
   #log!: SegmentLog;
+  #recovering: Promise<void> | undefined;
+  #lastRecoveryAt = Number.NEGATIVE_INFINITY;
   readonly #writers = new Set<LogBlobWriter>();
   /** Segments holding bytes of blobs still being written: compaction leaves them alone. */
   readonly #writerSegments = new Map<number, number>();
@@ -97,9 +114,9 @@ export class LogBlobStore implements BlobStore {
   #maintenance: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(segmentsDirectory: string, index: BlobIndex) {
+  private constructor(segmentsDirectory: string, options: LogBlobStoreOptions) {
     this.#segmentsDirectory = segmentsDirectory;
-    this.#index = index;
+    this.#options = options;
   }
 
   /** Opens (creating if missing) the blob log: replays what the index has not seen and cuts
@@ -110,30 +127,63 @@ export class LogBlobStore implements BlobStore {
       await mkdir(segmentsDirectory, { recursive: true, mode: DIRECTORY_MODE });
       // The directories just made must be durable before a commit relies on them.
       await Promise.all([syncDirectory(options.directory), syncDirectory(join(options.directory, '..'))]);
-      const index = await BlobIndex.load(options.index, options.indexPrefix);
-      const store = new LogBlobStore(segmentsDirectory, index);
-      const recovered = await recoverLog(segmentsDirectory, await listSegments(segmentsDirectory), index.checkpoint);
-      for (const { change, end } of recovered.changes) index.enqueue(change, end);
-      if (recovered.end) index.durableThrough(recovered.end);
-      await index.idle();
-      if (index.failure) throw index.failure;
-      for (const segment of index.countedSegments()) {
-        if (!recovered.segments.includes(segment)) await index.forgetSegment(segment);
-      }
-      const tail = recovered.end && { segment: recovered.end.segment, bytes: recovered.end.offset };
-      store.#log = await SegmentLog.open(
-        {
-          directory: segmentsDirectory,
-          targetSegmentBytes: options.targetSegmentBytes ?? TARGET_SEGMENT_BYTES,
-          onDurable: (position) => index.durableThrough(position),
-        },
-        tail,
-        recovered.nextSegment,
-      );
+      const store = new LogBlobStore(segmentsDirectory, options);
+      await store.#attach();
       return store;
     } catch (error) {
       throw new StoreError('IO', `cannot open the blob store at ${options.directory}`, { cause: error });
     }
+  }
+
+  /** Loads the index, replays the log from its checkpoint and continues the log at the
+   * intact end: on open, and again after a failed write once there is room (#recover). */
+  async #attach(): Promise<void> {
+    const index = await BlobIndex.load(this.#options.index, this.#options.indexPrefix);
+    const recovered = await recoverLog(this.#segmentsDirectory, await listSegments(this.#segmentsDirectory), index.checkpoint);
+    for (const { change, end } of recovered.changes) index.enqueue(change, end);
+    if (recovered.end) index.durableThrough(recovered.end);
+    await index.idle();
+    if (index.failure) throw index.failure;
+    for (const segment of index.countedSegments()) {
+      if (!recovered.segments.includes(segment)) await index.forgetSegment(segment);
+    }
+    const tail = recovered.end && { segment: recovered.end.segment, bytes: recovered.end.offset };
+    this.#log = await SegmentLog.open(
+      {
+        directory: this.#segmentsDirectory,
+        targetSegmentBytes: this.#options.targetSegmentBytes ?? TARGET_SEGMENT_BYTES,
+        onDurable: (position) => index.durableThrough(position),
+      },
+      tail,
+      recovered.nextSegment,
+    );
+    this.#index = index;
+  }
+
+  /**
+   * A failed write poisons the log and a failed index write stops the index (segment-log.ts,
+   * blob-index.ts); without this, only a restart would store again. Once the file system has
+   * room, the log is closed, cut back to its last fdatasync (nothing after it was
+   * acknowledged, and after a failed fdatasync bytes that read back intact may still not be
+   * on disk), and attached again as on open. Writers that began on the old log fail.
+   */
+  #recoverSoon(): void {
+    if (this.#recovering || this.#closed || performance.now() - this.#lastRecoveryAt < RECOVERY_INTERVAL_MS) return;
+    this.#lastRecoveryAt = performance.now();
+    this.#recovering = this.#exclusively(async () => {
+      if (this.#closed || !(await hasRoomToWrite(this.#segmentsDirectory))) return;
+      const failed = this.#log;
+      await failed.close();
+      await this.#index.idle();
+      await cutLogAfter(this.#segmentsDirectory, failed.durable);
+      await this.#attach();
+      this.#options.onWritesResumed?.();
+    })
+      // Still failing: the next write tries again after the interval.
+      .catch(() => undefined)
+      .finally(() => {
+        this.#recovering = undefined;
+      });
   }
 
   create(): BlobWriter {
@@ -325,6 +375,7 @@ export class LogBlobStore implements BlobStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#recovering;
     // Commits in flight finish (their callers are waiting on them); unfinished writers are
     // aborted; the index catches up so the next open has nothing to replay.
     await Promise.all([...this.#writers].map((writer) => writer.settle()));
@@ -333,10 +384,13 @@ export class LogBlobStore implements BlobStore {
   }
 
   #newWriter(id: BlobId, kind: 'commit' | 'relocate'): LogBlobWriter {
+    // A writer's records and the fdatasync that makes them durable belong to one log: after
+    // a recovery its earlier records may be cut, so it must not go on in the new log.
+    const log = this.#log;
     const writer = new LogBlobWriter(id, kind, {
       assertOpen: () => this.#assertOpen(),
-      appendRecords: (data, commit) => this.#appendRecords(id, kind, data, commit),
-      sync: () => this.#log.sync(),
+      appendRecords: (data, commit) => this.#appendRecords(log, id, kind, data, commit),
+      sync: () => (log === this.#log ? log.sync() : Promise.reject(reopenedError())),
       holdSegment: (segment) => this.#writerSegments.set(segment, (this.#writerSegments.get(segment) ?? 0) + 1),
       finished: (finishedWriter, segments) => {
         this.#writers.delete(finishedWriter);
@@ -357,12 +411,14 @@ export class LogBlobStore implements BlobStore {
    * the whole blob after them, all in one reservation. `data` extents are returned in order.
    */
   #appendRecords(
+    log: SegmentLog,
     id: BlobId,
     kind: 'commit' | 'relocate',
     data: readonly RecordPayload[],
     commit: { length: number; extents: readonly Extent[] } | undefined,
   ): { extents: Extent[]; written: Promise<void> } {
     this.#assertWritable();
+    if (log !== this.#log) throw reopenedError();
     let byteLength = 0;
     for (const payload of data) byteLength += RECORD_HEADER_BYTES + payloadLength(payload);
     if (commit) byteLength += RECORD_HEADER_BYTES + locationBytes(commit.extents.length + data.length);
@@ -372,7 +428,7 @@ export class LogBlobStore implements BlobStore {
     // its group; DATA records of a blob still streaming are written now (backpressure), and
     // so is a relocation, which compaction syncs only once all are copied.
     const deferWrite = commit !== undefined && kind === 'commit';
-    const appended = this.#log.append(
+    const appended = log.append(
       byteLength,
       (at) => {
         const buffers: Uint8Array[] = [];
@@ -463,11 +519,17 @@ export class LogBlobStore implements BlobStore {
     if (this.#closed) throw new StoreError('CLOSED', 'the blob store is closed');
   }
 
-  /** Writes need a log that has not failed and an index that still follows it. */
+  /** Writes need a log that has not failed and an index that still follows it; when
+   * either has failed, the refused write starts a recovery. */
   #assertWritable(): void {
     this.#assertOpen();
-    this.#log.assertWritable();
-    if (this.#index.failure) throw this.#index.failure;
+    try {
+      this.#log.assertWritable();
+      if (this.#index.failure) throw this.#index.failure;
+    } catch (error) {
+      this.#recoverSoon();
+      throw error;
+    }
   }
 }
 
@@ -693,5 +755,27 @@ async function copyPrefix(source: string, destination: string, length: number): 
     await output.datasync();
   } finally {
     await Promise.allSettled([input.close(), output?.close()]);
+  }
+}
+
+function reopenedError(): StoreError {
+  return new StoreError('IO', 'blob log: reopened after a failed write; this blob must be written again');
+}
+
+/** Cuts the log back to `durable`: later segments emptied first (recovery removes a segment
+ * without a header, and those after it), then the segment holding `durable` truncated. */
+async function cutLogAfter(directory: string, durable: LogPosition): Promise<void> {
+  for (const segment of await listSegments(directory)) {
+    if (segment < durable.segment) continue;
+    const handle = await open(segmentPath(directory, segment), constants.O_RDWR);
+    try {
+      const keep = segment === durable.segment ? durable.offset : 0;
+      if ((await handle.stat()).size > keep) {
+        await handle.truncate(keep);
+        await handle.datasync();
+      }
+    } finally {
+      await handle.close();
+    }
   }
 }
